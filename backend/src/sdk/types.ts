@@ -1,0 +1,263 @@
+/**
+ * The public, typed handler API of the Tributary backend SDK ("a Grafana backend SDK for Node").
+ * A plugin implements only the capabilities it needs; the SDK answers the rest the way the Go SDK does.
+ * Nothing here knows about Tributary itself.
+ *
+ * Shape: `serve({ pluginId, newInstance })`. The SDK keeps one instance per datasource uid
+ * (re-created when its settings change), decodes requests, and calls the instance's handlers.
+ */
+import type { Registry } from 'prom-client';
+import type { Frame, FrameInclude } from './frames/model';
+
+// ---------------------------------------------------------------- request context
+
+export interface User {
+  login: string;
+  name: string;
+  email: string;
+  role: string;
+}
+
+/** Datasource settings as Grafana sends them, with jsonData already parsed. */
+export interface DataSourceInstanceSettings {
+  /** Deprecated numeric id. */
+  id: number;
+  uid: string;
+  name: string;
+  url: string;
+  user: string;
+  database: string;
+  basicAuthEnabled: boolean;
+  basicAuthUser: string;
+  /** Parsed jsonData (`{}` when empty). Raw bytes that are not a JSON object make instance creation fail. */
+  jsonData: Record<string, unknown>;
+  /** Decrypted secure JSON data. Never log these values. */
+  decryptedSecureJsonData: Record<string, string>;
+  lastUpdatedMS: number;
+  apiVersion: string;
+}
+
+export interface PluginContext {
+  orgId: number;
+  pluginId: string;
+  user?: User;
+  dataSourceInstanceSettings?: DataSourceInstanceSettings;
+  grafanaConfig: Record<string, string>;
+  pluginVersion: string;
+  userAgent: string;
+  apiVersion: string;
+  namespace: string;
+}
+
+export type RunMode = 'managed' | 'sidecar';
+
+/** What every handler receives besides its request. */
+export interface RequestContext {
+  pluginContext: PluginContext;
+  /** Aborted when Grafana cancels the call (or the connection goes away). */
+  signal: AbortSignal;
+  logger: Logger;
+  /** How this backend process was started. */
+  runMode: RunMode;
+}
+
+export interface Logger {
+  debug(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+  /** A logger whose lines carry these extra key/values. */
+  with(fields: Record<string, unknown>): Logger;
+}
+
+// ---------------------------------------------------------------- query data
+
+export interface TimeRange {
+  /** Epoch milliseconds. */
+  from: number;
+  to: number;
+}
+
+/** One query of a QueryData request, as Grafana sent it. */
+export interface DataQuery {
+  refId: string;
+  queryType: string;
+  maxDataPoints: number;
+  intervalMS: number;
+  timeRange: TimeRange;
+  /** The query model JSON from the frontend, not yet parsed. */
+  json: Uint8Array;
+}
+
+/** A query after the plugin's `decodeQuery` accepted it. */
+export interface TypedDataQuery<Q> extends DataQuery {
+  model: Q;
+}
+
+export type ErrorSource = 'plugin' | 'downstream';
+
+/** The answer for one refId. `status` defaults to 200 without error, 500 with one. */
+export interface DataResponse {
+  frames?: Frame[];
+  error?: string;
+  status?: number;
+  errorSource?: ErrorSource;
+}
+
+export type DataFrameFormat = 'arrow' | 'json';
+
+export interface QueryDataRequest {
+  pluginContext: PluginContext;
+  headers: Record<string, string>;
+  queries: DataQuery[];
+  /** What Grafana asked for; the SDK encodes frames accordingly. */
+  format: DataFrameFormat;
+}
+
+/**
+ * Throw from `decodeQuery` or `query` to fail one refId with a chosen HTTP-like status.
+ * Any other thrown error becomes status 500 with source "plugin".
+ */
+export class QueryError extends Error {
+  constructor(
+    message: string,
+    readonly status: number = 400,
+    readonly source: ErrorSource = 'plugin',
+  ) {
+    super(message);
+    this.name = 'QueryError';
+  }
+}
+
+// ---------------------------------------------------------------- health
+
+export type HealthStatus = 'ok' | 'error' | 'unknown';
+
+export interface CheckHealthResult {
+  status: HealthStatus;
+  message: string;
+  /** Must be a JSON object: Grafana shows it as the health check's details. */
+  details?: Record<string, unknown>;
+}
+
+// ---------------------------------------------------------------- resources
+
+export interface CallResourceRequest {
+  pluginContext: PluginContext;
+  /** Sub-path after `/resources/`, no leading slash. */
+  path: string;
+  method: string;
+  /** Relative URL including the query string. */
+  url: string;
+  headers: Record<string, string[]>;
+  body: Uint8Array;
+}
+
+/** Streams an HTTP-like answer: status and headers first, then body chunks. */
+export interface ResourceResponseWriter {
+  /** Sends status and headers. Called implicitly with 200 by the first `write`/`end` if not called. */
+  writeHead(status: number, headers?: Record<string, string | string[]>): void;
+  write(chunk: Uint8Array | string): void;
+  end(chunk?: Uint8Array | string): void;
+  /** Convenience: status, `Content-Type: application/json`, body = JSON.stringify(value). */
+  json(status: number, value: unknown): void;
+}
+
+// ---------------------------------------------------------------- streams
+
+export interface StreamRequest {
+  pluginContext: PluginContext;
+  /** The path part of the channel `ds/<uid>/<path>`. */
+  path: string;
+  /** Optional payload from the subscriber/publisher (JSON bytes, may be empty). */
+  data: Uint8Array;
+  headers: Record<string, string>;
+}
+
+export type SubscribeStreamRequest = StreamRequest;
+export type RunStreamRequest = StreamRequest;
+export type PublishStreamRequest = StreamRequest;
+
+export type StreamStatus = 'ok' | 'notFound' | 'permissionDenied';
+
+export interface SubscribeStreamResult {
+  status: StreamStatus;
+  /** Initial data for the subscriber: a frame (encoded as frame JSON with `initialDataInclude`) or raw JSON. */
+  initialData?: Frame | Uint8Array | string;
+  /** How an initial frame is encoded; default 'all'. */
+  initialDataInclude?: FrameInclude;
+}
+
+export interface PublishStreamResult {
+  status: StreamStatus;
+  /** JSON to publish; empty publishes nothing. */
+  data?: Uint8Array | string;
+}
+
+/**
+ * Sends packets on a RunStream. Every packet is valid JSON (Grafana rejects anything else).
+ * Writes never block; the boolean result says whether the transport still has room. When it returns
+ * false, wait for `drained()` before sending more or apply your own drop policy.
+ */
+export interface StreamSender {
+  sendFrame(frame: Frame, include?: FrameInclude): boolean;
+  /** Validated: throws on invalid JSON. */
+  sendJSON(json: Uint8Array | string): boolean;
+  /** Unchecked: the caller guarantees valid JSON. */
+  sendBytes(bytes: Uint8Array): boolean;
+  /** Resolves when the transport can take more (at once if it can); rejects if the stream ended. */
+  drained(): Promise<void>;
+  /** True once the call is cancelled or the peer went away. */
+  readonly closed: boolean;
+}
+
+// ---------------------------------------------------------------- the plugin
+
+/** A datasource instance: one per datasource uid, re-created when its settings change. */
+export interface DataSourceInstance<Q = unknown> {
+  /**
+   * Parse and validate one query's JSON (already `JSON.parse`d; malformed JSON never gets here).
+   * Throw a QueryError (or any Error → 400) to fail only that refId.
+   */
+  decodeQuery?(json: unknown, query: DataQuery): Q;
+  /** Answer one query; the SDK runs the queries of a request concurrently and isolates failures. */
+  query?(query: TypedDataQuery<Q>, ctx: RequestContext): Promise<DataResponse> | DataResponse;
+  checkHealth?(ctx: RequestContext): Promise<CheckHealthResult> | CheckHealthResult;
+  callResource?(req: CallResourceRequest, res: ResourceResponseWriter, ctx: RequestContext): Promise<void> | void;
+  subscribeStream?(req: SubscribeStreamRequest, ctx: RequestContext): Promise<SubscribeStreamResult> | SubscribeStreamResult;
+  /** Runs until `ctx.signal` aborts. Returning (or throwing) ends the stream; Grafana may restart it. */
+  runStream?(req: RunStreamRequest, sender: StreamSender, ctx: RequestContext): Promise<void>;
+  publishStream?(req: PublishStreamRequest, ctx: RequestContext): Promise<PublishStreamResult> | PublishStreamResult;
+  /** Called when the instance is replaced (after in-flight work) or the process stops. */
+  dispose?(): Promise<void> | void;
+}
+
+/**
+ * Thrown by `newInstance` when the datasource settings are invalid. The SDK then answers CheckHealth with
+ * ERROR and this message, every query with status 400 and this message, and SubscribeStream with
+ * PERMISSION_DENIED.
+ */
+export class SettingsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SettingsError';
+  }
+}
+
+export interface InstanceFactoryContext {
+  logger: Logger;
+  runMode: RunMode;
+  /** The registry CollectMetrics exposes; register the plugin's own metrics here. */
+  metrics: Registry;
+}
+
+export interface PluginDefinition<Q = unknown> {
+  /** plugin.json id, e.g. `tributary-streaming-datasource`. */
+  pluginId: string;
+  /** Reported in logs and available to health checks. */
+  version: string;
+  newInstance(
+    settings: DataSourceInstanceSettings,
+    ctx: InstanceFactoryContext,
+  ): DataSourceInstance<Q> | Promise<DataSourceInstance<Q>>;
+}

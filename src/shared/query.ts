@@ -1,0 +1,98 @@
+/**
+ * The Tributary query model: the one definition shared by the frontend (query editor, DataSource)
+ * and the Node backend (QueryData, stream path codec). Keep this file free of runtime imports from
+ * `@grafana/*` so the backend bundle stays small; type-only imports are fine.
+ */
+import type { DataQuery } from '@grafana/schema';
+
+/** Signal generators the backend knows. */
+export const SIGNAL_KINDS = ['random-walk', 'sine', 'square', 'sawtooth', 'counter'] as const;
+export type SignalKind = (typeof SIGNAL_KINDS)[number];
+
+export interface TributaryQuery extends DataQuery {
+  /** Which generator produces the values. */
+  signal: SignalKind;
+  /** Number of series (value fields) in the frame, 1..maxSeries. */
+  seriesCount: number;
+  /** Time between two samples, in milliseconds. */
+  intervalMs: number;
+  /** Peak deviation from `offset` (random walk: the step scale). */
+  amplitude: number;
+  /** Centre line of the signal. */
+  offset: number;
+  /** Period of the periodic signals (sine, square, sawtooth), in milliseconds. */
+  periodMs: number;
+  /** The "With Streaming" toggle: when on, the response carries a Live channel. */
+  withStreaming: boolean;
+  /** Optional legend prefix; template variables are applied to it. */
+  alias?: string;
+}
+
+/** The part of a query that defines the signal (everything but Grafana's own bookkeeping). */
+export type SignalParams = Pick<
+  TributaryQuery,
+  'signal' | 'seriesCount' | 'intervalMs' | 'amplitude' | 'offset' | 'periodMs'
+>;
+
+export interface NumericRange {
+  min: number;
+  max: number;
+  /** Only whole numbers allowed. */
+  integer?: boolean;
+}
+
+/** Absolute ranges for numeric query parameters; a datasource may narrow them through its settings. */
+export const QUERY_RANGES = {
+  seriesCount: { min: 1, max: 100, integer: true },
+  intervalMs: { min: 10, max: 3_600_000, integer: true },
+  amplitude: { min: 0, max: 1e9 },
+  offset: { min: -1e9, max: 1e9 },
+  periodMs: { min: 100, max: 86_400_000, integer: true },
+} satisfies Record<string, NumericRange>;
+
+export type NumericQueryKey = keyof typeof QUERY_RANGES;
+
+/** Defaults chosen to give a lively graph at a glance: a 1 s sine on 3 series at 100 ms. */
+export const DEFAULT_QUERY: Omit<TributaryQuery, 'refId'> = {
+  signal: 'sine',
+  seriesCount: 3,
+  intervalMs: 100,
+  amplitude: 10,
+  offset: 0,
+  periodMs: 10_000,
+  withStreaming: true,
+};
+
+export interface SignalInfo {
+  kind: SignalKind;
+  label: string;
+  description: string;
+  /** Whether `periodMs` affects this signal. */
+  periodic: boolean;
+}
+
+export const SIGNALS: readonly SignalInfo[] = [
+  { kind: 'random-walk', label: 'Random walk', description: 'Brownian motion around the offset; steps scale with amplitude', periodic: false },
+  { kind: 'sine', label: 'Sine', description: 'Smooth wave of the given period and amplitude', periodic: true },
+  { kind: 'square', label: 'Square', description: 'Alternates between offset ± amplitude every half period', periodic: true },
+  { kind: 'sawtooth', label: 'Sawtooth', description: 'Ramps from offset − amplitude to offset + amplitude each period', periodic: true },
+  { kind: 'counter', label: 'Counter', description: 'Monotonic counter: offset + amplitude × samples since the epoch, per series', periodic: false },
+];
+
+export function isSignalKind(value: unknown): value is SignalKind {
+  return typeof value === 'string' && (SIGNAL_KINDS as readonly string[]).includes(value);
+}
+
+/** Why a numeric value is outside its range, or undefined when it is fine. */
+export function rangeError(key: NumericQueryKey, value: number, range: NumericRange = QUERY_RANGES[key]): string | undefined {
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    return `${key} must be a finite number`;
+  }
+  if (range.integer && !Number.isInteger(value)) {
+    return `${key} must be a whole number`;
+  }
+  if (value < range.min || value > range.max) {
+    return `${key} must be between ${range.min} and ${range.max}`;
+  }
+  return undefined;
+}
