@@ -1,5 +1,15 @@
-// Two projects: the Node backend (and tooling tests) and the React frontend (jsdom).
-const swc = ['@swc/jest', { jsc: { parser: { syntax: 'typescript', tsx: true }, transform: { react: { runtime: 'automatic' } }, target: 'es2022' } }];
+// Two projects: the Node backend (with the launcher, compose and browser tests) and the React frontend (jsdom).
+const swc = [
+  '@swc/jest',
+  { jsc: { parser: { syntax: 'typescript', tsx: true }, transform: { react: { runtime: 'automatic' } }, target: 'es2022' } },
+];
+
+// Grafana UI and its dependencies ship ES modules that jest must transform too.
+const esmPackages = [
+  '@grafana', 'ol', 'd3', 'd3-[a-z-]+', 'internmap', 'delaunator', 'robust-predicates', 'react-colorful', 'uuid',
+  'marked', '@wojtekmaj', 'ngx-', '@react-hookz/web', '@ver0/deep-equal', 'react-calendar', 'get-user-locale',
+  'memoize', 'mimic-function', 'rxjs',
+];
 
 module.exports = {
   projects: [
@@ -15,8 +25,9 @@ module.exports = {
       testEnvironment: 'jsdom',
       roots: ['<rootDir>/src'],
       testMatch: ['**/*.test.ts', '**/*.test.tsx'],
-      transform: { '^.+\\.(t|j)sx?$': swc },
-      transformIgnorePatterns: ['node_modules/(?!(@grafana|ol|d3|react-colorful|uuid|marked|@wojtekmaj|ngx-|rxjs)/)'],
+      transform: { '^.+\\.(t|j)sx?$': swc, '^.+\\.mjs$': swc },
+      moduleNameMapper: { '\\.(css|scss|sass)$': '<rootDir>/src/test/styleStub.js' },
+      transformIgnorePatterns: [`node_modules/(?!(${esmPackages.join('|')})/)`],
     },
   ],
 };

@@ -1,0 +1,158 @@
+/**
+ * The whole in-process loop with our real backend datasource: the query the frontend sends to
+ * /api/ds/query is decoded and answered by the backend's TributaryInstance (frames encoded to frame
+ * JSON as Grafana relays them); @grafana/runtime sees `meta.channel` and asks Live for a stream; the
+ * fake Live transport does what Grafana does for that channel — SubscribeStream's schema first, then
+ * every RunStream packet — into @grafana/data's StreamingDataFrame. The merged series must be the
+ * QueryData history followed by the streamed samples, with no gap in the schema.
+ */
+import './test/domPolyfills';
+import {
+  CoreApp,
+  LoadingState,
+  StreamingDataFrame,
+  dateTime,
+  type DataFrameJSON,
+  type DataQueryRequest,
+  type DataQueryResponse,
+} from '@grafana/data';
+import { setGrafanaLiveSrv, setTemplateSrv, type BackendSrvRequest, type GrafanaLiveSrv, type LiveDataStreamOptions, type TemplateSrv } from '@grafana/runtime';
+import { Subject, type Observable } from 'rxjs';
+
+import { tributaryPlugin } from '../backend/src/datasource';
+import { factoryContext, instanceSettings as backendSettings, requestContext, streamRequest } from '../backend/src/datasource/testSupport';
+import { frameToJSON } from '../backend/src/sdk/frames';
+import { RecordingSender } from '../backend/src/sdk/live/testing';
+import type { DataSourceInstance } from '../backend/src/sdk/types';
+import { DEFAULT_QUERY, type TributaryQuery } from './shared/query';
+import { fakeBackendSrv, makeDataSource } from './test/grafana';
+
+const UID = 'trib-uid';
+const PACKETS = 3;
+
+/** Answers /api/ds/query the way Grafana does with our backend behind it. */
+async function queryBackend(instance: DataSourceInstance<TributaryQuery>, req: BackendSrvRequest) {
+  const body = req.data as { queries: Array<Record<string, unknown>>; from: string; to: string };
+  const results: Record<string, unknown> = {};
+  for (const q of body.queries) {
+    const refId = String(q.refId);
+    const dataQuery = {
+      refId,
+      queryType: '',
+      maxDataPoints: Number(q.maxDataPoints),
+      intervalMS: Number(q.intervalMs),
+      timeRange: { from: Number(body.from), to: Number(body.to) },
+      json: new TextEncoder().encode(JSON.stringify(q)),
+    };
+    const model = instance.decodeQuery!(JSON.parse(JSON.stringify(q)), dataQuery);
+    const rsp = await instance.query!({ ...dataQuery, model }, requestContext());
+    results[refId] = { status: rsp.status ?? 200, frames: (rsp.frames ?? []).map((f) => JSON.parse(frameToJSON(f))) };
+  }
+  return { results };
+}
+
+describe('frontend ↔ our backend datasource over the Live path', () => {
+  it('streams the backend’s packets on after its QueryData history', async () => {
+    setTemplateSrv({ replace: (text: string) => text } as unknown as TemplateSrv);
+    const instance = (await tributaryPlugin.newInstance(backendSettings({ maxPacketsPerSecond: 50 }, UID), factoryContext())) as DataSourceInstance<TributaryQuery>;
+    let historyJSON: DataFrameJSON | undefined;
+    fakeBackendSrv((req) =>
+      queryBackend(instance, req).then((r) => {
+        // A private copy: the live buffer takes over (and mutates) the arrays of the frame it is seeded with.
+        historyJSON = JSON.parse(JSON.stringify((Object.values(r.results)[0] as { frames: DataFrameJSON[] }).frames[0]));
+        return r;
+      })
+    );
+
+    const abort = new AbortController();
+    const sender = new RecordingSender();
+    let buffer: StreamingDataFrame | undefined;
+    let liveOptions: LiveDataStreamOptions | undefined;
+    let runStream: Promise<void> | undefined;
+    let failEarly: (error: Error) => void = () => undefined;
+    const enoughPackets = new Promise<void>((resolve, reject) => {
+      failEarly = reject;
+      const emitted = new Subject<DataQueryResponse>();
+      const live: Partial<GrafanaLiveSrv> = {
+        getDataStream(options: LiveDataStreamOptions): Observable<DataQueryResponse> {
+          liveOptions = options;
+          buffer = StreamingDataFrame.fromDataFrameJSON(options.frame ?? {}, options.buffer);
+          const path = options.addr.path;
+          // Grafana: SubscribeStream for this subscriber, its initial data pushed like a message …
+          const sub = instance.subscribeStream!(streamRequest(path), requestContext()) as { status: string; initialData?: Parameters<typeof frameToJSON>[0]; initialDataInclude?: 'schema' };
+          expect(sub.status).toBe('ok');
+          buffer.push(JSON.parse(frameToJSON(sub.initialData!, sub.initialDataInclude)) as DataFrameJSON);
+          // … then one RunStream whose packets are published to the channel.
+          sender.onPacket = (bytes) => {
+            buffer!.push(JSON.parse(new TextDecoder().decode(bytes)) as DataFrameJSON);
+            emitted.next({ key: 'A', state: LoadingState.Streaming, data: [buffer!] });
+            if (sender.packets.length + 1 >= PACKETS) {
+              resolve();
+            }
+          };
+          runStream = instance.runStream!(streamRequest(path), sender, requestContext(abort.signal));
+          return emitted.asObservable();
+        },
+      };
+      setGrafanaLiveSrv(live as GrafanaLiveSrv);
+    });
+
+    const to = Date.now();
+    const request: DataQueryRequest<TributaryQuery> = {
+      requestId: 'q1',
+      interval: '50ms',
+      intervalMs: 50,
+      maxDataPoints: 500,
+      range: { from: dateTime(to - 10_000), to: dateTime(to), raw: { from: 'now-10s', to: 'now' } },
+      rangeRaw: { from: 'now-10s', to: 'now' },
+      scopedVars: {},
+      targets: [{ refId: 'A', ...DEFAULT_QUERY, signal: 'sine', seriesCount: 2, intervalMs: 50, withStreaming: true }],
+      timezone: 'utc',
+      app: CoreApp.Dashboard,
+      startTime: 0,
+    };
+    const seen: DataQueryResponse[] = [];
+    const subscription = makeDataSource()
+      .query(request)
+      .subscribe({
+        next: (r) => {
+          seen.push(r);
+          if (r.state !== LoadingState.Streaming) {
+            failEarly(new Error(`the query did not turn into a stream: ${JSON.stringify(r.errors ?? r.error ?? r.data)}`));
+          }
+        },
+        error: (e) => failEarly(e instanceof Error ? e : new Error(String(e))),
+      });
+    await enoughPackets;
+    abort.abort();
+    await runStream;
+    subscription.unsubscribe();
+
+    // The stream request names the channel our backend put into meta.channel.
+    expect(historyJSON?.schema?.meta?.channel).toBe(`ds/${UID}/${liveOptions!.addr.path}`);
+    expect(liveOptions!.addr).toMatchObject({ scope: 'ds', stream: UID });
+
+    // Merged = history rows, then the streamed rows, same fields throughout.
+    const history = historyJSON!.data!.values as number[][];
+    // Packets are frame JSON: a schema when the hub (re)starts, data rows otherwise (or both).
+    const packets = sender.json() as DataFrameJSON[];
+    for (const packet of packets.filter((p) => p.schema)) {
+      expect(packet.schema!.fields.map((f) => f.name)).toEqual(historyJSON!.schema!.fields.map((f) => f.name));
+    }
+    const streamed = packets.filter((p) => p.data).map((p) => p.data!.values as number[][]);
+    expect(streamed.length).toBeGreaterThan(0);
+    const merged = buffer!;
+    expect(merged.fields.map((f) => f.name)).toEqual(historyJSON!.schema!.fields.map((f) => f.name));
+    expect(merged.fields).toHaveLength(3);
+    for (let col = 0; col < merged.fields.length; col++) {
+      const expected = [...history[col], ...streamed.flatMap((packet) => packet[col])];
+      expect(merged.fields[col].values).toEqual(expected.slice(-merged.length));
+    }
+    const times = merged.fields[0].values as number[];
+    for (let i = 1; i < times.length; i++) {
+      expect(times[i]).toBeGreaterThan(times[i - 1]);
+    }
+    expect(times[times.length - 1]).toBeGreaterThan(history[0][history[0].length - 1]);
+    expect(seen.at(-1)?.state).toBe(LoadingState.Streaming);
+  }, 20_000);
+});

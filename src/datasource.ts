@@ -1,0 +1,77 @@
+import type { CoreApp, DataSourceInstanceSettings, ScopedVars } from '@grafana/data';
+import { DataSourceWithBackend, getTemplateSrv } from '@grafana/runtime';
+
+import { DEFAULT_QUERY, SIGNALS, isSignalKind, type SignalInfo, type TributaryQuery } from './shared/query';
+import type { TributaryJsonData } from './types';
+import { tributaryStreamOptions } from './streamOptions';
+
+/**
+ * The Tributary datasource in the browser. Queries go to the Node backend through Grafana's
+ * `/api/ds/query`; when a returned frame carries `meta.channel`, DataSourceWithBackend itself
+ * subscribes to that Grafana Live channel, so no subscription code lives here.
+ */
+export class DataSource extends DataSourceWithBackend<TributaryQuery, TributaryJsonData> {
+  constructor(instanceSettings: DataSourceInstanceSettings<TributaryJsonData>) {
+    super(instanceSettings);
+    this.streamOptionsProvider = tributaryStreamOptions;
+  }
+
+  override getDefaultQuery(_app: CoreApp): Partial<TributaryQuery> {
+    return { ...DEFAULT_QUERY };
+  }
+
+  /** Hidden queries never reach the backend (and so never open a stream). */
+  override filterQuery(query: TributaryQuery): boolean {
+    return !query.hide;
+  }
+
+  override applyTemplateVariables(query: TributaryQuery, scopedVars: ScopedVars): TributaryQuery {
+    const templateSrv = getTemplateSrv();
+    const interpolated: TributaryQuery = { ...query };
+    if (typeof query.alias === 'string') {
+      interpolated.alias = templateSrv.replace(query.alias, scopedVars);
+    }
+    if (typeof query.signal === 'string') {
+      // A dashboard variable may pick the signal; an unknown result is left for the backend to reject clearly.
+      interpolated.signal = templateSrv.replace(query.signal, scopedVars) as TributaryQuery['signal'];
+    }
+    return interpolated;
+  }
+
+  /**
+   * The signals the backend offers (resource `signals`), or the shared list when the backend
+   * cannot say (older backend, resource error, unexpected shape).
+   */
+  async getSignals(): Promise<readonly SignalInfo[]> {
+    try {
+      const body: unknown = await this.getResource('signals');
+      const parsed = parseSignals(body);
+      return parsed.length > 0 ? parsed : SIGNALS;
+    } catch {
+      return SIGNALS;
+    }
+  }
+}
+
+/** Accepts `SignalInfo[]` or `{ signals: SignalInfo[] }`; keeps only entries naming a known signal. */
+export function parseSignals(body: unknown): SignalInfo[] {
+  const list = Array.isArray(body) ? body : isRecord(body) && Array.isArray(body.signals) ? body.signals : [];
+  const result: SignalInfo[] = [];
+  for (const entry of list) {
+    if (!isRecord(entry) || !isSignalKind(entry.kind)) {
+      continue;
+    }
+    const known = SIGNALS.find((s) => s.kind === entry.kind);
+    result.push({
+      kind: entry.kind,
+      label: typeof entry.label === 'string' && entry.label ? entry.label : (known?.label ?? entry.kind),
+      description: typeof entry.description === 'string' ? entry.description : (known?.description ?? ''),
+      periodic: typeof entry.periodic === 'boolean' ? entry.periodic : (known?.periodic ?? false),
+    });
+  }
+  return result;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
