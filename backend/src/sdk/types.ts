@@ -59,6 +59,11 @@ export interface RequestContext {
   logger: Logger;
   /** How this backend process was started. */
   runMode: RunMode;
+  /**
+   * Request headers Grafana forwarded (QueryData, CheckHealth): `http_`-prefixed HTTP headers such as
+   * `http_Authorization`, plus `FromAlert` for alert queries. Empty for other calls.
+   */
+  headers?: Record<string, string>;
 }
 
 export interface Logger {

@@ -1,0 +1,123 @@
+/** pluginv2.Resource/CallResource: a streamed HTTP-like answer (status + headers first, then body). */
+import type * as grpc from '@grpc/grpc-js';
+import type { CallResourceRequest, ResourceResponseWriter } from '../types';
+import type { WireCallResourceRequest, WireCallResourceResponse, WireStringList } from '../wire/messages';
+import { pluginFailure, unimplemented } from '../wire/grpc-error';
+import { errorMessage, isGrpcError, requestContext, resolveInstance, trackCall, type HandlerRuntime } from './runtime';
+
+function toBytes(chunk: Uint8Array | string): Buffer {
+  return typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+}
+
+function wireHeaders(headers: Record<string, string | string[]> | undefined): Record<string, WireStringList> {
+  const out: Record<string, WireStringList> = {};
+  for (const [key, value] of Object.entries(headers ?? {})) {
+    out[key] = { values: (Array.isArray(value) ? value : [value]).map(String) };
+  }
+  return out;
+}
+
+/** Buffers the head until the first body chunk (or end) so status and headers travel in message one. */
+class ResponseWriter implements ResourceResponseWriter {
+  private head?: { code: number; headers: Record<string, WireStringList> };
+  private headSent = false;
+  ended = false;
+
+  constructor(private readonly send: (message: WireCallResourceResponse) => void) {}
+
+  get started(): boolean {
+    return this.headSent || this.head !== undefined;
+  }
+
+  writeHead(status: number, headers?: Record<string, string | string[]>): void {
+    if (this.headSent) throw new Error('writeHead called after the response head was sent');
+    if (!Number.isInteger(status) || status < 100 || status > 599) {
+      throw new Error(`invalid HTTP status ${status}: must be an integer from 100 to 599`);
+    }
+    this.head = { code: status, headers: wireHeaders(headers) };
+  }
+
+  write(chunk: Uint8Array | string): void {
+    if (this.ended) throw new Error('write after end');
+    this.flush(toBytes(chunk));
+  }
+
+  end(chunk?: Uint8Array | string): void {
+    if (this.ended) return;
+    if (chunk !== undefined || !this.headSent) this.flush(chunk === undefined ? undefined : toBytes(chunk));
+    this.ended = true;
+  }
+
+  json(status: number, value: unknown): void {
+    this.writeHead(status, { 'Content-Type': 'application/json' });
+    this.end(JSON.stringify(value));
+  }
+
+  private flush(body: Buffer | undefined): void {
+    if (!this.headSent) {
+      const head = this.head ?? { code: 200, headers: {} };
+      this.headSent = true;
+      this.send({ code: head.code, headers: head.headers, body });
+      return;
+    }
+    if (body && body.length) this.send({ body });
+  }
+}
+
+function decodeRequest(wire: WireCallResourceRequest, pluginContext: CallResourceRequest['pluginContext']): CallResourceRequest {
+  const headers: Record<string, string[]> = {};
+  for (const [key, list] of Object.entries(wire.headers ?? {})) headers[key] = [...(list?.values ?? [])];
+  return {
+    pluginContext,
+    path: wire.path ?? '',
+    method: wire.method ?? '',
+    url: wire.url ?? '',
+    headers,
+    body: wire.body ?? new Uint8Array(0),
+  };
+}
+
+export function callResourceHandler(
+  rt: HandlerRuntime,
+): grpc.handleServerStreamingCall<WireCallResourceRequest, WireCallResourceResponse> {
+  return (call) => {
+    const active = trackCall(rt, 'callResource', 'unary', call);
+    const writer = new ResponseWriter((message) => {
+      if (!call.cancelled && !call.destroyed) call.write(message);
+    });
+    (async () => {
+      const resolved = await resolveInstance(rt, call.request.pluginContext);
+      if (!resolved.ok) {
+        writer.json(400, { message: resolved.settingsError.message });
+        return;
+      }
+      const { lease, pluginContext } = resolved;
+      try {
+        const instance = lease.instance;
+        if (typeof instance.callResource !== 'function') throw unimplemented('CallResource');
+        const request = decodeRequest(call.request, pluginContext);
+        const ctx = requestContext(rt, pluginContext, active.signal, { endpoint: 'CallResource', path: request.path });
+        try {
+          await instance.callResource(request, writer, ctx);
+        } catch (err) {
+          ctx.logger.error('resource handler failed', { error: err, stack: (err as Error)?.stack });
+          // Before the head went out we can still answer properly; after it, the body just ends.
+          if (!writer.started) writer.json(500, { message: `resource ${request.path} failed: ${errorMessage(err)}` });
+        }
+        if (!writer.started) writer.json(404, { message: `resource not found: ${request.path || '/'}` });
+        writer.end();
+      } finally {
+        lease.release();
+      }
+    })().then(
+      () => {
+        active.finish('ok');
+        if (!call.destroyed) call.end();
+      },
+      (err: unknown) => {
+        active.finish('error');
+        call.emit('error', isGrpcError(err) ? err : pluginFailure('CallResource', err));
+      },
+    );
+  };
+}

@@ -1,0 +1,144 @@
+/** What every handler adapter needs, plus the helpers they share (context decoding, call tracking). */
+import type * as grpc from '@grpc/grpc-js';
+import type { EventEmitter } from 'node:events';
+import type { CallKind, CallTracker } from '../host/calls';
+import type { HclogLogger } from '../log/logger';
+import type { Endpoint, RequestOutcome, SdkMetrics } from '../metrics/sdk-metrics';
+import { InstanceManager, MissingSettingsError, type InstanceLease } from '../instances/manager';
+import { decodeSettingsShell } from '../instances/settings';
+import {
+  SettingsError,
+  type DataSourceInstanceSettings,
+  type PluginContext,
+  type PluginDefinition,
+  type RequestContext,
+  type RunMode,
+} from '../types';
+import type { WirePluginContext } from '../wire/messages';
+import { grpcError, pluginFailure, type GrpcError } from '../wire/grpc-error';
+
+export interface HandlerRuntime {
+  definition: PluginDefinition<unknown>;
+  instances: InstanceManager;
+  logger: HclogLogger;
+  runMode: RunMode;
+  metrics: SdkMetrics;
+  calls: CallTracker;
+  /** Largest QueryData response (one gRPC message) we send; bigger answers are cut per refId. */
+  maxResponseBytes: number;
+}
+
+export function decodePluginContext(
+  wire: WirePluginContext | null | undefined,
+  settings?: DataSourceInstanceSettings,
+): PluginContext {
+  const ds = wire?.dataSourceInstanceSettings;
+  return {
+    orgId: Number(wire?.orgId ?? 0),
+    pluginId: wire?.pluginId ?? '',
+    user: wire?.user ? { ...wire.user } : undefined,
+    dataSourceInstanceSettings: settings ?? (ds ? decodeSettingsShell(ds) : undefined),
+    grafanaConfig: { ...(wire?.grafanaConfig ?? {}) },
+    pluginVersion: wire?.pluginVersion ?? '',
+    userAgent: wire?.userAgent ?? '',
+    apiVersion: wire?.apiVersion ?? '',
+    namespace: wire?.namespace ?? '',
+  };
+}
+
+export type InstanceResult =
+  | { ok: true; lease: InstanceLease; pluginContext: PluginContext }
+  | { ok: false; settingsError: SettingsError; pluginContext: PluginContext };
+
+/**
+ * Finds the datasource instance for a request. A SettingsError is returned (callers report it their
+ * way); missing settings and other factory failures are thrown as gRPC errors.
+ */
+export async function resolveInstance(rt: HandlerRuntime, wire: WirePluginContext | null): Promise<InstanceResult> {
+  try {
+    const lease = await rt.instances.acquire(wire?.dataSourceInstanceSettings, wire?.grafanaConfig);
+    return { ok: true, lease, pluginContext: decodePluginContext(wire, lease.settings) };
+  } catch (err) {
+    if (err instanceof SettingsError) {
+      return { ok: false, settingsError: err, pluginContext: decodePluginContext(wire) };
+    }
+    if (err instanceof MissingSettingsError) {
+      throw grpcError(3 /* INVALID_ARGUMENT */, err.message, 'plugin');
+    }
+    throw pluginFailure('creating the datasource instance', err);
+  }
+}
+
+export interface ActiveCall {
+  readonly signal: AbortSignal;
+  finish(outcome: RequestOutcome): void;
+}
+
+type CancellableCall = EventEmitter & { cancelled?: boolean };
+
+/** Registers a call for draining and metrics; gRPC cancellation aborts its signal. */
+export function trackCall(rt: HandlerRuntime, endpoint: Endpoint, kind: CallKind, call: CancellableCall): ActiveCall {
+  const tracked = rt.calls.begin(kind);
+  const done = rt.metrics.startRequest(endpoint);
+  const onCancel = (): void => tracked.abort('the call was cancelled by the client');
+  call.on('cancelled', onCancel);
+  if (call.cancelled) onCancel();
+  return {
+    signal: tracked.signal,
+    finish(outcome) {
+      call.removeListener('cancelled', onCancel);
+      tracked.end();
+      done(call.cancelled ? 'cancelled' : outcome);
+    },
+  };
+}
+
+export function requestContext(
+  rt: HandlerRuntime,
+  pluginContext: PluginContext,
+  signal: AbortSignal,
+  fields: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): RequestContext {
+  const ds = pluginContext.dataSourceInstanceSettings;
+  return {
+    pluginContext,
+    signal,
+    headers,
+    runMode: rt.runMode,
+    logger: rt.logger.with({ ...(ds?.uid ? { datasourceUid: ds.uid } : {}), ...fields }),
+  };
+}
+
+/** Adapts an async unary handler to grpc-js, with tracking, metrics and error mapping. */
+export function unaryHandler<Req, Res>(
+  rt: HandlerRuntime,
+  endpoint: Endpoint,
+  body: (request: Req, signal: AbortSignal, call: grpc.ServerUnaryCall<Req, Res>) => Promise<Res>,
+): grpc.handleUnaryCall<Req, Res> {
+  return (call, callback) => {
+    const active = trackCall(rt, endpoint, 'unary', call);
+    const started = performance.now();
+    body(call.request, active.signal, call).then(
+      (response) => {
+        active.finish('ok');
+        if (rt.logger.enabled('debug')) rt.logger.debug(`${endpoint} handled`, { durationMs: Math.round(performance.now() - started) });
+        callback(null, response);
+      },
+      (err: unknown) => {
+        active.finish('error');
+        const error = isGrpcError(err) ? err : pluginFailure(endpoint, err);
+        if (!isGrpcError(err)) rt.logger.error(`${endpoint} failed`, { error: err, stack: (err as Error)?.stack });
+        callback(error);
+      },
+    );
+  };
+}
+
+export function isGrpcError(err: unknown): err is GrpcError {
+  return typeof err === 'object' && err !== null && typeof (err as GrpcError).code === 'number' && 'details' in err;
+}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

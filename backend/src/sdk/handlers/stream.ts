@@ -1,0 +1,148 @@
+/** pluginv2.Stream: SubscribeStream, PublishStream (unary) and RunStream (server stream of packets). */
+import * as grpc from '@grpc/grpc-js';
+import { frameToJSONBytes } from '../frames';
+import type { Frame } from '../frames/model';
+import type { StreamRequest, StreamStatus } from '../types';
+import type { WireStreamPacket, WireStreamRequest, WireStreamResponse, WireStreamStatus } from '../wire/messages';
+import { grpcError, pluginFailure, unimplemented } from '../wire/grpc-error';
+import { GrpcStreamSender } from './stream-sender';
+import {
+  errorMessage,
+  isGrpcError,
+  requestContext,
+  resolveInstance,
+  trackCall,
+  unaryHandler,
+  type HandlerRuntime,
+} from './runtime';
+
+const STATUS: Record<StreamStatus, WireStreamStatus> = {
+  ok: 'OK',
+  notFound: 'NOT_FOUND',
+  permissionDenied: 'PERMISSION_DENIED',
+};
+
+function decodeStreamRequest(wire: WireStreamRequest, pluginContext: StreamRequest['pluginContext']): StreamRequest {
+  return {
+    pluginContext,
+    path: wire.path ?? '',
+    data: wire.data ?? new Uint8Array(0),
+    headers: { ...(wire.headers ?? {}) },
+  };
+}
+
+function isFrame(value: unknown): value is Frame {
+  return typeof value === 'object' && value !== null && Array.isArray((value as Frame).fields);
+}
+
+/** JSON bytes for SubscribeStream initial data / PublishStream data; rejects what is not JSON. */
+function jsonPayload(value: Uint8Array | string | undefined, what: string): Buffer | undefined {
+  if (value === undefined) return undefined;
+  const bytes = typeof value === 'string' ? Buffer.from(value) : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  if (bytes.length === 0) return undefined;
+  try {
+    JSON.parse(bytes.toString('utf8'));
+  } catch (err) {
+    throw new Error(`${what} is not valid JSON: ${errorMessage(err)}`, { cause: err });
+  }
+  return bytes;
+}
+
+export function subscribeStreamHandler(rt: HandlerRuntime): grpc.handleUnaryCall<WireStreamRequest, WireStreamResponse> {
+  return unaryHandler(rt, 'subscribeStream', async (wire, signal) => {
+    const resolved = await resolveInstance(rt, wire.pluginContext);
+    // Broken settings: nobody may subscribe until they are fixed.
+    if (!resolved.ok) return { status: 'PERMISSION_DENIED' };
+    const { lease, pluginContext } = resolved;
+    try {
+      const instance = lease.instance;
+      if (typeof instance.subscribeStream !== 'function') throw unimplemented('SubscribeStream');
+      const request = decodeStreamRequest(wire, pluginContext);
+      const ctx = requestContext(rt, pluginContext, signal, { endpoint: 'SubscribeStream', path: request.path });
+      const result = await instance.subscribeStream(request, ctx);
+      const response: WireStreamResponse = { status: STATUS[result?.status] ?? 'NOT_FOUND' };
+      const initial = result?.initialData;
+      if (isFrame(initial)) response.data = frameToJSONBytes(initial, result.initialDataInclude ?? 'all');
+      else response.data = jsonPayload(initial, 'SubscribeStream initial data');
+      return response;
+    } finally {
+      lease.release();
+    }
+  });
+}
+
+export function publishStreamHandler(rt: HandlerRuntime): grpc.handleUnaryCall<WireStreamRequest, WireStreamResponse> {
+  return unaryHandler(rt, 'publishStream', async (wire, signal) => {
+    const resolved = await resolveInstance(rt, wire.pluginContext);
+    if (!resolved.ok) return { status: 'PERMISSION_DENIED' };
+    const { lease, pluginContext } = resolved;
+    try {
+      const instance = lease.instance;
+      if (typeof instance.publishStream !== 'function') throw unimplemented('PublishStream');
+      const request = decodeStreamRequest(wire, pluginContext);
+      const ctx = requestContext(rt, pluginContext, signal, { endpoint: 'PublishStream', path: request.path });
+      const result = await instance.publishStream(request, ctx);
+      return { status: STATUS[result?.status] ?? 'NOT_FOUND', data: jsonPayload(result?.data, 'PublishStream data') };
+    } finally {
+      lease.release();
+    }
+  });
+}
+
+/**
+ * RunStream: the handler runs until it returns (call ends OK) or throws (gRPC error; Grafana restarts
+ * the stream with back-off). Cancellation by Grafana, shutdown, or a dropped connection abort ctx.signal.
+ */
+export function runStreamHandler(rt: HandlerRuntime): grpc.handleServerStreamingCall<WireStreamRequest, WireStreamPacket> {
+  return (call) => {
+    const active = trackCall(rt, 'runStream', 'stream', call);
+    const sender = new GrpcStreamSender(call);
+    const path = call.request.path ?? '';
+    /**
+     * Grafana treats a RunStream that ends with OK as finished for good and never restarts it, so a
+     * stream we stop because this process is going away (sidecar restart, deploy) ends UNAVAILABLE:
+     * Grafana then re-runs it, against the new process once it is up.
+     */
+    const endedByShutdown = (): boolean => {
+      if (!rt.calls.draining || call.cancelled || call.destroyed) return false;
+      call.emit('error', grpcError(grpc.status.UNAVAILABLE, 'the plugin is shutting down; the stream will be re-run'));
+      return true;
+    };
+    (async () => {
+      const resolved = await resolveInstance(rt, call.request.pluginContext);
+      if (!resolved.ok) throw grpcError(grpc.status.FAILED_PRECONDITION, resolved.settingsError.message, 'plugin');
+      const { lease, pluginContext } = resolved;
+      try {
+        const instance = lease.instance;
+        if (typeof instance.runStream !== 'function') throw unimplemented('RunStream');
+        const request = decodeStreamRequest(call.request, pluginContext);
+        const ctx = requestContext(rt, pluginContext, active.signal, { endpoint: 'RunStream', path });
+        ctx.logger.debug('stream started');
+        await instance.runStream(request, sender, ctx);
+        ctx.logger.debug('stream ended', { packets: sender.packets, cancelled: active.signal.aborted });
+      } finally {
+        lease.release();
+      }
+    })().then(
+      () => {
+        sender.close();
+        active.finish('ok');
+        if (endedByShutdown()) return;
+        if (!call.destroyed) call.end();
+      },
+      (err: unknown) => {
+        sender.close();
+        if (active.signal.aborted && !isGrpcError(err)) {
+          // Thrown while being cancelled (e.g. an AbortError): the stream simply ended.
+          active.finish('ok');
+          if (endedByShutdown()) return;
+          if (!call.destroyed) call.end();
+          return;
+        }
+        active.finish('error');
+        if (!isGrpcError(err)) rt.logger.error('stream failed', { path, error: err, stack: (err as Error)?.stack });
+        if (!call.destroyed) call.emit('error', isGrpcError(err) ? err : pluginFailure('RunStream', err));
+      },
+    );
+  };
+}

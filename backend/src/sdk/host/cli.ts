@@ -1,0 +1,83 @@
+/**
+ * Command line and environment → serve options. Flags win over environment variables.
+ *
+ *   --listen unix:/path.sock | tcp:HOST:PORT   sidecar mode on that address   (env <PREFIX>_LISTEN)
+ *   --network unix|tcp                         managed mode transport (default unix) (env <PREFIX>_NETWORK)
+ *   --log-level trace|debug|info|warn|error|off                               (env <PREFIX>_LOG_LEVEL, GF_PLUGIN_LOG_LEVEL)
+ *   --socket-mode 0666                         sidecar unix socket permissions (env <PREFIX>_SOCKET_MODE)
+ *   --socket-group 0                           sidecar unix socket group id   (env <PREFIX>_SOCKET_GROUP)
+ */
+import { StartupError } from './handshake';
+import { parseLogLevel, type LogLevel } from '../log/logger';
+
+export interface CommandLineOptions {
+  listen?: string;
+  managedNetwork?: 'unix' | 'tcp';
+  logLevel?: LogLevel;
+  socketMode?: number;
+  socketGroup?: number;
+  help?: boolean;
+}
+
+export function usage(program: string, envPrefix: string): string {
+  return [
+    `usage: ${program} [--listen unix:/path.sock|tcp:HOST:PORT] [--network unix|tcp] [--log-level LEVEL]`,
+    `                  [--socket-mode MODE] [--socket-group GID]`,
+    '',
+    'Without --listen the program expects to be started by Grafana (managed mode: go-plugin handshake on stdout).',
+    'With --listen it runs as a sidecar that Grafana reaches through a launcher and keeps serving across restarts.',
+    `Environment: ${envPrefix}_LISTEN, ${envPrefix}_NETWORK, ${envPrefix}_LOG_LEVEL, ${envPrefix}_SOCKET_MODE, ${envPrefix}_SOCKET_GROUP.`,
+  ].join('\n');
+}
+
+function parseMode(value: string, source: string): number {
+  if (!/^0?[0-7]{3}$/.test(value)) throw new StartupError(`${source} ${value}: expected an octal mode such as 0666 or 0660`);
+  return parseInt(value, 8);
+}
+
+function parseGroup(value: string, source: string): number {
+  if (!/^\d+$/.test(value)) throw new StartupError(`${source} ${value}: expected a numeric group id such as 0`);
+  return Number(value);
+}
+
+export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv, envPrefix: string): CommandLineOptions {
+  const flags = new Map<string, string>();
+  let help = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--help' || arg === '-h') {
+      help = true;
+      continue;
+    }
+    const match = /^--(listen|network|log-level|socket-mode|socket-group)(?:=(.*))?$/.exec(arg);
+    if (!match) throw new StartupError(`unknown argument ${JSON.stringify(arg)}; run with --help for usage`);
+    const value = match[2] ?? argv[++i];
+    if (value === undefined) throw new StartupError(`--${match[1]} needs a value`);
+    flags.set(match[1], value);
+  }
+  const pick = (flag: string, envName: string): [string | undefined, string] => {
+    if (flags.has(flag)) return [flags.get(flag), `--${flag}`];
+    const v = env[envName];
+    return [v && v.trim() ? v.trim() : undefined, envName];
+  };
+  const options: CommandLineOptions = { help };
+  const [listen] = pick('listen', `${envPrefix}_LISTEN`);
+  if (listen) options.listen = listen;
+  const [network, networkSource] = pick('network', `${envPrefix}_NETWORK`);
+  if (network) {
+    if (network !== 'unix' && network !== 'tcp') throw new StartupError(`${networkSource} ${network}: expected unix or tcp`);
+    options.managedNetwork = network;
+  }
+  let [level, levelSource] = pick('log-level', `${envPrefix}_LOG_LEVEL`);
+  if (!level && env.GF_PLUGIN_LOG_LEVEL) [level, levelSource] = [env.GF_PLUGIN_LOG_LEVEL, 'GF_PLUGIN_LOG_LEVEL'];
+  if (level) {
+    const parsed = parseLogLevel(level);
+    if (!parsed) throw new StartupError(`${levelSource} ${level}: expected trace, debug, info, warn, error or off`);
+    options.logLevel = parsed;
+  }
+  const [mode, modeSource] = pick('socket-mode', `${envPrefix}_SOCKET_MODE`);
+  if (mode) options.socketMode = parseMode(mode, modeSource);
+  const [group, groupSource] = pick('socket-group', `${envPrefix}_SOCKET_GROUP`);
+  if (group) options.socketGroup = parseGroup(group, groupSource);
+  return options;
+}

@@ -1,0 +1,10 @@
+/**
+ * A Grafana backend SDK for Node: serve a datasource over Grafana's plugin protocol with typed handlers.
+ * See docs/sdk.md.
+ */
+export * from './types';
+export type * from './frames/model';
+export { serve, type ServeOptions, type ServedPlugin } from './host/serve';
+export { HclogLogger, type LogLevel } from './log/logger';
+export { redact } from './log/redact';
+export { StreamClosedError } from './handlers/stream-sender';

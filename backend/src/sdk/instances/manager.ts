@@ -1,0 +1,189 @@
+/**
+ * One instance per datasource (like the Go SDK's instance manager, reference/protocol.md §7.1):
+ * keyed by datasource uid, re-created when `lastUpdatedMS` or `grafanaConfig` changes. A replaced
+ * instance is disposed once its in-flight calls release it, or after `disposeAfterMs` at the latest.
+ * A SettingsError from `newInstance` is remembered for that settings version, so every request reports
+ * it without re-running the factory; other factory errors are retried on the next request.
+ */
+import type { Registry } from 'prom-client';
+import {
+  SettingsError,
+  type DataSourceInstance,
+  type DataSourceInstanceSettings,
+  type Logger,
+  type PluginDefinition,
+  type RunMode,
+} from '../types';
+import type { SdkMetrics } from '../metrics/sdk-metrics';
+import type { WireDataSourceInstanceSettings } from '../wire/messages';
+import { decodeSettings, decodeSettingsShell } from './settings';
+
+export interface InstanceLease {
+  instance: DataSourceInstance<unknown>;
+  settings: DataSourceInstanceSettings;
+  /** Must be called exactly once when the call that acquired the lease is over. */
+  release(): void;
+}
+
+/** Thrown for requests that carry no datasource settings (e.g. app-plugin requests). */
+export class MissingSettingsError extends Error {
+  constructor() {
+    super('data source instance settings are missing from the request: this plugin serves datasource requests only');
+    this.name = 'MissingSettingsError';
+  }
+}
+
+interface Entry {
+  key: string;
+  version: string;
+  settings: DataSourceInstanceSettings;
+  ready: Promise<DataSourceInstance<unknown>>;
+  instance?: DataSourceInstance<unknown>;
+  refs: number;
+  retired: boolean;
+  disposed: boolean;
+  disposeTimer?: NodeJS.Timeout;
+}
+
+export interface InstanceManagerOptions {
+  definition: PluginDefinition<unknown>;
+  logger: Logger;
+  runMode: RunMode;
+  metrics: SdkMetrics;
+  registry: Registry;
+  /** Upper bound for waiting on in-flight calls before disposing a replaced instance. */
+  disposeAfterMs?: number;
+}
+
+function configFingerprint(config: Record<string, string> | undefined): string {
+  if (!config) return '';
+  return JSON.stringify(Object.keys(config).sort().map((k) => [k, config[k]]));
+}
+
+export class InstanceManager {
+  private readonly entries = new Map<string, Entry>();
+  private readonly retiring = new Set<Entry>();
+  private readonly disposeAfterMs: number;
+
+  constructor(private readonly options: InstanceManagerOptions) {
+    this.disposeAfterMs = options.disposeAfterMs ?? 30_000;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  async acquire(
+    wire: WireDataSourceInstanceSettings | null | undefined,
+    grafanaConfig: Record<string, string> | undefined,
+  ): Promise<InstanceLease> {
+    if (!wire) throw new MissingSettingsError();
+    const key = wire.uid ? `uid:${wire.uid}` : `id:${wire.id}`;
+    const version = `${wire.lastUpdatedMS}|${configFingerprint(grafanaConfig)}`;
+    let entry = this.entries.get(key);
+    if (!entry || entry.version !== version) {
+      if (entry) this.retire(entry);
+      entry = this.create(key, version, wire);
+      this.entries.set(key, entry);
+    }
+    entry.refs++;
+    let instance: DataSourceInstance<unknown>;
+    try {
+      instance = await entry.ready;
+    } catch (err) {
+      this.release(entry);
+      throw err;
+    }
+    const held = entry;
+    let released = false;
+    return {
+      instance,
+      settings: held.settings,
+      release: () => {
+        if (released) return;
+        released = true;
+        this.release(held);
+      },
+    };
+  }
+
+  /** Disposes every instance (process shutdown). */
+  async disposeAll(): Promise<void> {
+    const all = [...this.entries.values(), ...this.retiring];
+    this.entries.clear();
+    await Promise.all(all.map((e) => this.dispose(e)));
+  }
+
+  private create(key: string, version: string, wire: WireDataSourceInstanceSettings): Entry {
+    const { definition, logger, runMode, registry, metrics } = this.options;
+    let settings: DataSourceInstanceSettings;
+    let ready: Promise<DataSourceInstance<unknown>>;
+    try {
+      settings = decodeSettings(wire);
+      ready = Promise.resolve().then(() =>
+        definition.newInstance(settings, {
+          logger: logger.with({ datasourceUid: settings.uid }),
+          runMode,
+          metrics: registry,
+        }),
+      );
+    } catch (err) {
+      settings = decodeSettingsShell(wire);
+      ready = Promise.reject(err);
+    }
+    const entry: Entry = { key, version, settings, ready, refs: 0, retired: false, disposed: false };
+    ready.then(
+      (instance) => {
+        entry.instance = instance;
+        metrics.instanceCreated();
+        logger.debug('datasource instance created', { datasourceUid: settings.uid, lastUpdatedMS: settings.lastUpdatedMS });
+        if (entry.disposed) void this.runDispose(entry, instance); // replaced while it was being built
+      },
+      (err) => {
+        if (err instanceof SettingsError) {
+          logger.warn('datasource settings rejected', { datasourceUid: settings.uid, error: err.message });
+        } else {
+          logger.error('creating datasource instance failed', { datasourceUid: settings.uid, error: err });
+          // Not a settings problem: let the next request try again.
+          if (this.entries.get(key) === entry) this.entries.delete(key);
+        }
+      },
+    );
+    return entry;
+  }
+
+  private retire(entry: Entry): void {
+    this.entries.delete(entry.key);
+    entry.retired = true;
+    if (entry.refs === 0) {
+      void this.dispose(entry);
+      return;
+    }
+    this.retiring.add(entry);
+    entry.disposeTimer = setTimeout(() => void this.dispose(entry), this.disposeAfterMs);
+    entry.disposeTimer.unref();
+  }
+
+  private release(entry: Entry): void {
+    entry.refs--;
+    if (entry.retired && entry.refs <= 0) void this.dispose(entry);
+  }
+
+  private async dispose(entry: Entry): Promise<void> {
+    if (entry.disposed) return;
+    entry.disposed = true;
+    this.retiring.delete(entry);
+    if (entry.disposeTimer) clearTimeout(entry.disposeTimer);
+    if (entry.instance) await this.runDispose(entry, entry.instance);
+  }
+
+  private async runDispose(entry: Entry, instance: DataSourceInstance<unknown>): Promise<void> {
+    this.options.metrics.instanceDisposed();
+    try {
+      await instance.dispose?.();
+      this.options.logger.debug('datasource instance disposed', { datasourceUid: entry.settings.uid });
+    } catch (err) {
+      this.options.logger.error('disposing datasource instance failed', { datasourceUid: entry.settings.uid, error: err });
+    }
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * gRPC errors for whole-request failures. Like the Go SDK (reference/protocol.md §7.5) a failure can
+ * carry its error source in a `google.rpc.ErrorInfo` detail (`grpc-status-details-bin` trailer) so
+ * Grafana attributes it to the plugin or to a downstream system.
+ */
+import * as grpc from '@grpc/grpc-js';
+import type { ErrorSource } from '../types';
+import { loadWire } from './protos';
+
+export interface GrpcError extends Partial<grpc.StatusObject> {
+  code: grpc.status;
+  details: string;
+  message: string;
+}
+
+export function grpcError(code: grpc.status, message: string, errorSource?: ErrorSource): GrpcError {
+  const metadata = new grpc.Metadata();
+  if (errorSource) {
+    const wire = loadWire();
+    const info = wire.errorInfo.encode(wire.errorInfo.fromObject({ metadata: { errorSource } })).finish();
+    const status = wire.rpcStatus.encode(
+      wire.rpcStatus.fromObject({
+        code,
+        message,
+        details: [{ type_url: 'type.googleapis.com/google.rpc.ErrorInfo', value: info }],
+      }),
+    ).finish();
+    metadata.set('grpc-status-details-bin', Buffer.from(status));
+  }
+  return { code, details: message, message, metadata };
+}
+
+export function unimplemented(what: string): GrpcError {
+  return grpcError(grpc.status.UNIMPLEMENTED, `${what} is not implemented by this plugin`);
+}
+
+/** An unexpected handler failure, reported like the Go SDK (code Unknown, source plugin). */
+export function pluginFailure(what: string, err: unknown): GrpcError {
+  const reason = err instanceof Error ? err.message : String(err);
+  return grpcError(grpc.status.UNKNOWN, `${what} failed: ${reason}`, 'plugin');
+}
+
+/** Decodes the errorSource from a gRPC error's trailers, if present (for clients and tests). */
+export function errorSourceOf(metadata: grpc.Metadata | undefined): string | undefined {
+  const raw = metadata?.get('grpc-status-details-bin')[0];
+  if (!raw || typeof raw === 'string') return undefined;
+  const wire = loadWire();
+  const status = wire.rpcStatus.toObject(wire.rpcStatus.decode(raw)) as { details?: { type_url: string; value: Uint8Array }[] };
+  for (const detail of status.details ?? []) {
+    if (detail.type_url.endsWith('/google.rpc.ErrorInfo')) {
+      const info = wire.errorInfo.toObject(wire.errorInfo.decode(detail.value)) as { metadata?: Record<string, string> };
+      return info.metadata?.errorSource;
+    }
+  }
+  return undefined;
+}

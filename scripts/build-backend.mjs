@@ -1,0 +1,56 @@
+// Bundles the Node backend into one file that plain `node` runs without node_modules:
+//   node scripts/build-backend.mjs                        backend/src/main.ts → dist/backend/main.js
+//   node scripts/build-backend.mjs --entry E --outfile O  any other entry (tests bundle their own plugins)
+// The .proto files are embedded as a protobufjs JSON descriptor (see backend/src/sdk/wire/protos.ts),
+// so nothing else has to ship next to the bundle.
+import { build } from 'esbuild';
+import protobuf from 'protobufjs';
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** All our .proto files as one protobufjs JSON descriptor (field names kept as written). */
+export function protoDescriptor(dir = path.join(root, 'backend', 'proto')) {
+  const protoRoot = new protobuf.Root();
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.proto')).sort()) {
+    protobuf.parse(readFileSync(path.join(dir, file), 'utf8'), protoRoot, { keepCase: true });
+  }
+  return protoRoot.resolveAll().toJSON();
+}
+
+/** Bundles `entry` into `outfile` (CommonJS, node20). Returns esbuild's result. */
+export async function buildBackend({
+  entry = path.join(root, 'backend', 'src', 'main.ts'),
+  outfile = path.join(root, 'dist', 'backend', 'main.js'),
+  logLevel = 'warning',
+} = {}) {
+  return build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    // Whitespace/syntax only: smaller and faster to parse, stack traces keep their names.
+    minifyWhitespace: true,
+    minifySyntax: true,
+    legalComments: 'none',
+    define: { __TRIBUTARY_PROTO_JSON__: JSON.stringify(protoDescriptor()) },
+    banner: { js: '#!/usr/bin/env node' },
+    logLevel,
+  });
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const args = process.argv.slice(2);
+  const opt = (name) => {
+    const i = args.indexOf(name);
+    return i >= 0 ? path.resolve(args[i + 1]) : undefined;
+  };
+  const entry = opt('--entry');
+  const outfile = opt('--outfile');
+  await buildBackend({ ...(entry && { entry }), ...(outfile && { outfile }) });
+  console.log(`build-backend: ${path.relative(root, outfile ?? path.join(root, 'dist', 'backend', 'main.js'))}`);
+}
