@@ -23,13 +23,16 @@ export interface ColumnTypes {
   uint64: BigUint64Array;
   float32: Float32Array;
   float64: Float64Array;
-  /** Plain strings; a null row's entry is ignored (use `valid`). */
+  /** Plain strings. In a nullable field a row is null when `valid` says so, or when its entry is null. */
   string: string[];
   /** One byte per row: 0 = false, anything else = true. */
   bool: Uint8Array;
   /** Nanoseconds since the Unix epoch (UTC). */
   time: BigInt64Array;
-  /** Raw JSON text per row (what Go's json.RawMessage holds); must be valid JSON. */
+  /**
+   * Raw JSON text per row (what Go's json.RawMessage holds); must be valid JSON or empty (written as
+   * null). Null rows as for `string`.
+   */
   json: string[];
   /** Index into the field config's `type.enum.text`. */
   enum: Uint16Array;

@@ -1,0 +1,326 @@
+/**
+ * Conformance with the Go SDK's golden files (../shared/fixtures/sdk-golden, see its README):
+ * the all-types frame built here in TypeScript must encode to Arrow that reads back exactly like the
+ * Go SDK's file, and to frame JSON that differs from the Go SDK's only in whitespace; every Arrow
+ * payload in the DataResponse fixtures must survive decode -> our encoder -> decode unchanged.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { tableFromIPC, type Table } from 'apache-arrow';
+import { enumField, field, frame, frameFromArrow, frameToArrow, frameToJSON, numberField, stringField, type Frame } from './index';
+
+const repoRoot = path.resolve(__dirname, '..', '..', '..', '..');
+const goldenDir = path.resolve(repoRoot, '..', 'shared', 'fixtures', 'sdk-golden');
+const haveFixtures = fs.existsSync(path.join(goldenDir, 'all_types.golden.arrow'));
+if (!haveFixtures) {
+  // The project's own clone has no ../shared: say so instead of failing.
+  console.warn(`SKIPPED Go SDK golden conformance tests: fixtures not found at ${goldenDir}`);
+}
+const describeGolden = haveFixtures ? describe : describe.skip;
+
+const readGolden = (name: string) => fs.readFileSync(path.join(goldenDir, name));
+
+// ---------------------------------------------------------------- the all-types frame, built in TS
+
+const I64_MIN = -(2n ** 63n);
+const I64_MAX = 2n ** 63n - 1n;
+const SAFE = 2 ** 53 - 1; // JS Number.MAX_SAFE_INTEGER, the "JS Min/Max" rows
+const F32_MIN = Math.fround(1.401298464324817e-45); // smallest positive float32 (denormal)
+const F32_MAX = Math.fround(3.4028234663852886e38);
+
+/** Five rows, the third (index 2) null; nullable columns carry a validity array. */
+const third = () => Uint8Array.from([1, 1, 0, 1, 1]);
+const nullableOpts = (extra: object = {}) => ({ nullable: true, valid: third(), ...extra });
+const ms = (n: number) => BigInt(n) * 1_000_000n;
+
+function allTypesFrame(): Frame {
+  const times = BigInt64Array.from([0n, ms(1568039445000), ms(1568039450000), BigInt(SAFE), I64_MAX]);
+  return frame({
+    name: 'many_types',
+    refId: 'A',
+    meta: {
+      typeVersion: [0, 0],
+      custom: { Hi: 'there' },
+      stats: [{ displayName: 'sample', value: 1.234 }],
+      channel: 'sample/channel/name',
+      executedQueryString: 'SELECT * FROM table',
+    },
+    fields: [
+      stringField('string_values', ['Go Min', 'JS Min (for >= 64)', '0 / nil / misc', 'JS Max (for >= 64)', 'Go Max'], {
+        labels: { aLabelKey: 'aLabelValue' },
+        config: {},
+      }),
+      stringField('nullable_string_values', ['Grafana', '❤️', null, '🦥', 'update your unicode/font if no sloth, is 2019.'], {
+        labels: { bLabelKey: 'bLabelValue', aLabelKey: 'aLabelValue' }, // given unsorted on purpose
+        config: {
+          noValue: '😤', // given out of Go's key order on purpose
+          displayName: 'Grafana ❤️ (Previous should be heart emoji) 🦥 (Previous should be sloth emoji)',
+          filterable: false,
+          decimals: 2,
+          min: NaN,
+          max: Infinity,
+          links: [{ url: 'https://slothconservation.com/how-to-help/donate/', title: 'Donate - The Sloth Conservation Foundation', targetBlank: true }],
+        },
+      }),
+      field('int8_values', 'int8', Int8Array.from([-128, -128, 0, 127, 127]), { config: { min: 0, max: 1 } }),
+      field('nullable_int8_values', 'int8', Int8Array.from([-128, -128, 0, 127, 127]), nullableOpts()),
+      field('int16_values', 'int16', Int16Array.from([-32768, -32768, 0, 32767, 32767])),
+      field('nullable_int16_values', 'int16', Int16Array.from([-32768, -32768, 0, 32767, 32767]), nullableOpts()),
+      field('int32_values', 'int32', Int32Array.from([-(2 ** 31), -(2 ** 31), 1, 2 ** 31 - 1, 2 ** 31 - 1])),
+      field('nullable_int32_values', 'int32', Int32Array.from([-(2 ** 31), -(2 ** 31), 0, 2 ** 31 - 1, 2 ** 31 - 1]), nullableOpts()),
+      field('int64_values', 'int64', BigInt64Array.from([I64_MIN, -BigInt(SAFE), 1n, BigInt(SAFE), I64_MAX])),
+      field('nullable_int64_values', 'int64', BigInt64Array.from([I64_MIN, -BigInt(SAFE), 0n, BigInt(SAFE), I64_MAX]), nullableOpts()),
+      field('uint8_values', 'uint8', Uint8Array.from([0, 0, 1, 255, 255])),
+      field('nullable_uint8_values', 'uint8', Uint8Array.from([0, 0, 0, 255, 255]), nullableOpts()),
+      field('uint16_values', 'uint16', Uint16Array.from([0, 0, 1, 65535, 65535])),
+      field('nullable_uint16_values', 'uint16', Uint16Array.from([0, 0, 0, 65535, 65535]), nullableOpts()),
+      field('uint32_values', 'uint32', Uint32Array.from([0, 0, 1, 2 ** 32 - 1, 2 ** 32 - 1])),
+      field('nullable_uint32_values', 'uint32', Uint32Array.from([0, 0, 0, 2 ** 32 - 1, 2 ** 32 - 1]), nullableOpts()),
+      field('uint64_values', 'uint64', BigUint64Array.from([0n, 0n, 1n, BigInt(SAFE), 2n ** 64n - 1n])),
+      field('nullable_uint64_values', 'uint64', BigUint64Array.from([0n, 0n, 0n, BigInt(SAFE), 2n ** 64n - 1n]), nullableOpts()),
+      field('float32_values', 'float32', Float32Array.from([F32_MIN, F32_MIN, 1, F32_MAX, F32_MAX])),
+      field('nullable_float32_values', 'float32', Float32Array.from([F32_MIN, F32_MIN, 0, F32_MAX, F32_MAX]), nullableOpts()),
+      field('float32_values_nans', 'float32', Float32Array.from([NaN, Infinity, 1, -Infinity, 0])),
+      field('nullable_float32_values_nans', 'float32', Float32Array.from([Infinity, NaN, 0, -Infinity, 0]), nullableOpts()),
+      numberField('float64_values', Float64Array.from([Number.MIN_VALUE, -SAFE, 1, SAFE, Number.MAX_VALUE])),
+      numberField('float64_nans', Float64Array.from([-Infinity, NaN, 0, NaN, Infinity])),
+      numberField('nullable_float64_values', [Number.MIN_VALUE, -SAFE, null, Number.MAX_VALUE, SAFE]),
+      numberField('nullable_float64_values_nans', [-Infinity, 0, null, NaN, Infinity]),
+      field('bool_values', 'bool', Uint8Array.from([1, 0, 1, 1, 0])),
+      field('nullable_bool_values', 'bool', Uint8Array.from([1, 0, 0, 1, 0]), nullableOpts()),
+      field('timestamps', 'time', times, { config: { interval: 1000 } }),
+      field('timestamps', 'time', times.slice()),
+      field('nullable_timestamps', 'time', times.slice(), nullableOpts()),
+      field('json', 'json', ['{"a":1}', '[1,2,3]', '{"b":2}', '[{"c":3},{"d":4}]', '{"e":{"f":5}}']),
+      field('nullable_json', 'json', ['{"a":1}', '[1,2,3]', '', '[{"c":3},{"d":4}]', '{"e":{"f":5}}'], nullableOpts()),
+      enumField('enum', [1, 2, 2, 1, 1], ['', 'ONE', 'TWO', 'THREE']),
+      field('nullable_enum', 'enum', Uint16Array.from([1, 2, 0, 3, 0]), nullableOpts()),
+    ],
+  });
+}
+
+// ---------------------------------------------------------------- comparing two Arrow files
+
+function cell(table: Table, col: number, row: number): unknown {
+  const vector = table.getChildAt(col)!;
+  if (!vector.isValid(row)) return null;
+  const v = vector.get(row);
+  return v instanceof Uint8Array ? `bytes:${Buffer.from(v).toString('utf8')}` : v;
+}
+
+/** Both files read back with apache-arrow: schema, every metadata entry, every value and null. */
+function expectSameArrow(ours: Uint8Array, theirs: Uint8Array, normaliseTheirs?: (t: Table) => ArrowView<unknown>): void {
+  const a = tableFromIPC(ours);
+  const b = tableFromIPC(theirs);
+  if (normaliseTheirs) expect(parsedView(viewOf(a))).toEqual(normaliseTheirs(b));
+  else expect(viewOf(a)).toEqual(viewOf(b));
+  expect(a.numRows).toBe(b.numRows);
+  for (let col = 0; col < b.numCols; col++) {
+    for (let row = 0; row < b.numRows; row++) {
+      const [x, y] = [cell(a, col, row), cell(b, col, row)];
+      // Object.is: NaN equals NaN, and -0 differs from 0.
+      if (!Object.is(x, y)) throw new Error(`field ${col} ("${b.schema.fields[col].name}") row ${row}: ours ${String(x)}, Go SDK ${String(y)}`);
+    }
+  }
+}
+
+interface ArrowView<V = string> {
+  metadata: [string, V][];
+  fields: { name: string; type: string; nullable: boolean; metadata: [string, V][] }[];
+}
+
+/** The view with the JSON-valued metadata entries (meta, labels, config) parsed, so key order does not matter. */
+function parsedView(view: ArrowView): ArrowView<unknown> {
+  const parse = (entries: [string, string][]): [string, unknown][] =>
+    entries.map(([k, v]) => [k, k === 'meta' || k === 'labels' || k === 'config' ? JSON.parse(v) : v]);
+  return { metadata: parse(view.metadata), fields: view.fields.map((f) => ({ ...f, metadata: parse(f.metadata) })) };
+}
+
+const sortedEntries = (m: Map<string, string>) => [...m.entries()].sort(([x], [y]) => (x < y ? -1 : 1));
+function viewOf(t: Table): ArrowView {
+  return {
+    metadata: sortedEntries(t.schema.metadata),
+    fields: t.schema.fields.map((f) => ({ name: f.name, type: String(f.type), nullable: f.nullable, metadata: sortedEntries(f.metadata) })),
+  };
+}
+
+/**
+ * JSON text with the whitespace between tokens removed, for a byte comparison with the golden file.
+ * Two more normalisations are applied to both sides, and counted so the test can say how many:
+ * - the "+" of a positive exponent is dropped: upstream ran all_types.golden.json through prettier,
+ *   which rewrites `3.4028235e+38` as `3.4028235e38` (the same JSON number). Go's strconv always
+ *   writes the sign, so we do too.
+ * - the escapes `\u003c`, `\u003e`, `\u0026` are read as `<`, `>`, `&`: the golden file is only
+ *   checked upstream with JSONEq (parsed), and the released Go SDK (v0.299.0, run on this very frame)
+ *   writes string cells through encoding/json's HTML escaping, as we do.
+ */
+interface Normalised {
+  exponentSigns: number;
+  htmlEscapes: number;
+}
+function stripWhitespace(json: string, stats: Normalised = { exponentSigns: 0, htmlEscapes: 0 }): string {
+  const HTML_ESCAPES: Record<string, string> = { '\\u003c': '<', '\\u003e': '>', '\\u0026': '&' };
+  let out = '';
+  let inString = false;
+  for (let i = 0; i < json.length; i++) {
+    const c = json[i];
+    if (inString) {
+      const escape = json.slice(i, i + 6);
+      if (HTML_ESCAPES[escape]) {
+        out += HTML_ESCAPES[escape];
+        stats.htmlEscapes++;
+        i += 5;
+        continue;
+      }
+      out += c;
+      if (c === '\\') out += json[++i];
+      else if (c === '"') inString = false;
+    } else if (c === '"') {
+      inString = true;
+      out += c;
+    } else if (c === '+' && (json[i - 1] === 'e' || json[i - 1] === 'E')) {
+      stats.exponentSigns++;
+    } else if (c !== ' ' && c !== '\n' && c !== '\r' && c !== '\t') out += c;
+  }
+  return out;
+}
+
+const jsoncBody = (name: string) =>
+  JSON.parse(
+    readGolden(name)
+      .toString('utf8')
+      .split('\n')
+      .filter((l) => !l.startsWith('//'))
+      .join('\n'),
+  ) as { status: number; frames: unknown[] };
+
+function arrowPayloads(name: string): Buffer[] {
+  return readGolden(name)
+    .toString('utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('FRAME='))
+    .map((l) => Buffer.from(l.slice('FRAME='.length), 'base64'));
+}
+
+// ---------------------------------------------------------------- tests
+
+describeGolden('Go SDK golden: all_types', () => {
+  it('our Arrow file for the all-types frame reads back exactly like all_types.golden.arrow', () => {
+    const ours = frameToArrow(allTypesFrame());
+    const golden = readGolden('all_types.golden.arrow');
+    expect(Buffer.from(ours.subarray(0, 6)).toString()).toBe('ARROW1');
+    expect(Buffer.from(ours.subarray(ours.length - 6)).toString()).toBe('ARROW1');
+    expectSameArrow(ours, golden);
+    // The metadata strings themselves (meta JSON, config, labels) are byte-identical, not only equivalent.
+    const a = tableFromIPC(ours);
+    const b = tableFromIPC(golden);
+    expect(a.schema.metadata.get('meta')).toBe(b.schema.metadata.get('meta'));
+    b.schema.fields.forEach((f, i) => expect(sortedEntries(a.schema.fields[i].metadata)).toEqual(sortedEntries(f.metadata)));
+  });
+
+  it('our frame JSON equals all_types.golden.json, differing only in whitespace', () => {
+    const ours = frameToJSON(allTypesFrame(), 'all');
+    const golden = readGolden('all_types.golden.json').toString('utf8');
+    expect(JSON.parse(ours)).toEqual(JSON.parse(golden));
+    // Byte comparison with whitespace removed: also proves int64/uint64 digits and float32 forms are exact.
+    const ourStats = { exponentSigns: 0, htmlEscapes: 0 };
+    const compactOurs = stripWhitespace(ours, ourStats);
+    // We write compact JSON: nothing but the counted normalisations was removed from ours.
+    expect(compactOurs.length).toBe(ours.length - ourStats.exponentSigns - 5 * ourStats.htmlEscapes);
+    expect(ourStats).toEqual({ exponentSigns: 6, htmlEscapes: 2 }); // e+38 x4, e+308 x2; ">=" in two string cells
+    expect(compactOurs).toBe(stripWhitespace(golden));
+  });
+
+  it('schema-only and data-only JSON are the two halves of the full JSON', () => {
+    const golden = JSON.parse(readGolden('all_types.golden.json').toString('utf8'));
+    expect(JSON.parse(frameToJSON(allTypesFrame(), 'schema'))).toEqual({ schema: golden.schema });
+    expect(JSON.parse(frameToJSON(allTypesFrame(), 'data'))).toEqual({ data: golden.data });
+  });
+
+  it('the golden Arrow file decodes into a frame that re-encodes to the same JSON as the Go SDK', () => {
+    const decoded = frameFromArrow(readGolden('all_types.golden.arrow'));
+    expect(stripWhitespace(frameToJSON(decoded))).toBe(stripWhitespace(readGolden('all_types.golden.json').toString('utf8')));
+  });
+});
+
+const RESPONSE_FIXTURES = [
+  'frame-no-meta.golden.txt',
+  'frame-non-custom-meta.golden.txt',
+  'frame-empty-custom-meta.golden.txt',
+  'frame-custom-meta.golden.txt',
+  'frame-json.txt',
+  'large.golden.txt',
+  'folder.golden.txt',
+];
+
+/**
+ * What the Go SDK itself writes when it reads an older file and writes it again: meta gains
+ * `typeVersion: [0,0]`, a notice without severity gets "info", and fields gain `tstype` (the
+ * 2022-era `name` field metadata is no longer written). Applied to the fixture side only.
+ */
+function asGoRewritesIt(t: Table): ArrowView<unknown> {
+  const view = parsedView(viewOf(t));
+  return {
+    metadata: view.metadata.map(([k, v]) => [k, k === 'meta' ? normaliseMeta(v as Record<string, unknown>) : v]),
+    fields: view.fields.map((f, i) => {
+      const md = new Map(f.metadata);
+      md.delete('name');
+      if (!md.has('tstype')) md.set('tstype', impliedTstype(t.schema.fields[i].type.toString()));
+      return { ...f, metadata: [...md.entries()].sort(([x], [y]) => (x < y ? -1 : 1)) };
+    }),
+  };
+}
+
+function normaliseMeta(meta: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...meta, typeVersion: meta.typeVersion ?? [0, 0] };
+  if (Array.isArray(meta.notices)) out.notices = meta.notices.map((n: Record<string, unknown>) => ({ severity: 'info', ...n }));
+  return out;
+}
+
+const impliedTstype = (arrowType: string) =>
+  arrowType === 'Utf8' ? 'string' : arrowType === 'Bool' ? 'boolean' : arrowType.startsWith('Timestamp') ? 'time' : arrowType === 'Binary' ? 'other' : 'number';
+
+describeGolden('Go SDK golden: DataResponse Arrow payloads (FRAME= lines)', () => {
+  it.each(RESPONSE_FIXTURES)('%s: every frame decodes and re-encodes to the same schema, metadata and values', (name) => {
+    const payloads = arrowPayloads(name);
+    expect(payloads.length).toBeGreaterThan(0);
+    for (const payload of payloads) {
+      const reencoded = frameToArrow(frameFromArrow(payload));
+      expectSameArrow(reencoded, payload, asGoRewritesIt);
+      // Parsed meta/labels/config agree, not only after our normalisation of the fixture side.
+      const ours = tableFromIPC(reencoded);
+      const theirs = tableFromIPC(payload);
+      const theirMeta = theirs.schema.metadata.get('meta');
+      if (theirMeta !== undefined) expect(JSON.parse(ours.schema.metadata.get('meta')!)).toEqual(normaliseMeta(JSON.parse(theirMeta)));
+    }
+  });
+});
+
+const JSON_PAIRS: [jsonc: string, arrow: string][] = [
+  ['frame-no-meta.golden.jsonc', 'frame-no-meta.golden.txt'],
+  ['frame-non-custom-meta.golden.jsonc', 'frame-non-custom-meta.golden.txt'],
+  ['frame-empty-custom-meta.golden.jsonc', 'frame-empty-custom-meta.golden.txt'],
+  ['frame-custom-meta.golden.jsonc', 'frame-custom-meta.golden.txt'],
+  ['frame-json.jsonc', 'frame-json.txt'],
+];
+
+describeGolden('Go SDK golden: DataResponse frame JSON (.jsonc)', () => {
+  it.each(JSON_PAIRS)('%s: our JSON for the frames of %s equals the Go SDK JSON', (jsonc, arrow) => {
+    const expected = jsoncBody(jsonc).frames;
+    const ours = arrowPayloads(arrow).map((p) => JSON.parse(frameToJSON(frameFromArrow(p))));
+    expect(ours).toEqual(expected);
+  });
+
+  it('single-json-frame.golden.jsonc: a frame built in code', () => {
+    const built = frame({ name: 'Frame One', fields: [numberField('Single float64', [8.26, 8.7, 14.82, 10.07, 8.52], { config: { unit: 'Percent' } })] });
+    expect([JSON.parse(frameToJSON(built))]).toEqual(jsoncBody('single-json-frame.golden.jsonc').frames);
+  });
+
+  it('single-json-framer.golden.jsonc: two frames built in code', () => {
+    const built = [
+      frame({ name: 'Frame One', fields: [numberField('A', [1, 2, 3])] }),
+      frame({ name: 'Frame Two', fields: [numberField('B', [4])] }),
+    ];
+    expect(built.map((f) => JSON.parse(frameToJSON(f)))).toEqual(jsoncBody('single-json-framer.golden.jsonc').frames);
+  });
+});
