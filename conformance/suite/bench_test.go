@@ -1,0 +1,245 @@
+package suite
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/genproto/pluginv2"
+
+	"github.com/tributary/conformance/harness"
+)
+
+// Benchmarks drive Tributary (managed mode, through its launcher) and the Go SDK reference
+// through the same go-plugin client, one after the other, and print both figures with the
+// ratio Tributary/Go (see printBenchReport). Run with `-benchtime=1x`: each benchmark runs its
+// own fixed measurement loop and reports through b.ReportMetric.
+
+// benchSettings allows the largest queries the benchmarks ask for; both plugins get the same.
+var benchSettings = settings{MaxSeries: 100, MinIntervalMs: 10, MaxPacketsPerSecond: 20}
+
+type benchPlugin struct {
+	name   string
+	launch func(testing.TB) *harness.Plugin
+}
+
+var benchPlugins = []benchPlugin{
+	{tributaryName, launchManaged},
+	{referenceName, launchReference},
+}
+
+// querySizes: total points = rows x series.
+var querySizes = []struct {
+	label        string
+	rows, series int
+	iterations   int
+}{
+	{"1", 1, 1, 300},
+	{"100", 100, 1, 300},
+	{"10k", 10_000, 1, 60},
+	{"1M", 100_000, 10, 6},
+}
+
+// BenchmarkQueryData alternates calls to the two plugins (T, Go, T, Go, ...) so that load from
+// other processes on the machine hits both alike.
+func BenchmarkQueryData(b *testing.B) {
+	plugins := make([]*harness.Plugin, len(benchPlugins))
+	for i, bp := range benchPlugins {
+		plugins[i] = bp.launch(b)
+	}
+	pc := pluginContext(benchSettings)
+	for _, size := range querySizes {
+		b.Run("points="+size.label, func(b *testing.B) {
+			q := tributaryQuery{RefID: "A", Signal: "sine", SeriesCount: size.series, IntervalMs: 10, Amplitude: 10, PeriodMs: 10_000}
+			// A fixed, aligned range so both plugins return exactly `rows` rows.
+			to := time.UnixMilli(1_700_000_000_000)
+			from := to.Add(-time.Duration(size.rows-1) * 10 * time.Millisecond)
+			req := &pluginv2.QueryDataRequest{PluginContext: pc, Queries: []*pluginv2.DataQuery{dataQuery(q, from, to, int64(size.rows))}}
+			for i, p := range plugins {
+				for range 2 { // warm-up, and a shape check decoded with the SDK
+					_, resp, err := queryFrames(ctxTimeout(b, 2*time.Minute), p, pc, pluginv2.DataFrameFormat_ARROW, req.Queries...)
+					if err != nil {
+						b.Fatal(err)
+					}
+					r := resp.Responses["A"]
+					if r.Error != nil || len(r.Frames) != 1 {
+						b.Fatalf("%s: expected one frame, actual error=%v frames=%d", benchPlugins[i].name, r.Error, len(r.Frames))
+					}
+					if got := r.Frames[0].Rows() * (len(r.Frames[0].Fields) - 1); got != size.rows*size.series {
+						b.Fatalf("%s: expected %d points, actual %d", benchPlugins[i].name, size.rows*size.series, got)
+					}
+				}
+			}
+			latencies := make([][]time.Duration, len(plugins))
+			totals := make([]time.Duration, len(plugins))
+			bytes := make([]int, len(plugins))
+			for it := 0; it < size.iterations; it++ {
+				for i, p := range plugins {
+					t0 := time.Now()
+					resp, err := p.Data.QueryData(ctxTimeout(b, 2*time.Minute), req)
+					if err != nil {
+						b.Fatal(err)
+					}
+					d := time.Since(t0)
+					latencies[i] = append(latencies[i], d)
+					totals[i] += d
+					for _, f := range resp.Responses["A"].Frames {
+						bytes[i] += len(f)
+					}
+				}
+			}
+			group := "QueryData " + size.label + " points"
+			target := 0.0
+			if size.rows*size.series >= 10_000 {
+				target = 0.8
+			}
+			for i, bp := range benchPlugins {
+				points := float64(size.rows*size.series*size.iterations) / totals[i].Seconds()
+				record(group, "throughput", "points/s", true, target, bp.name, points)
+				record(group, "latency p50", "ms", false, 0, bp.name, ms(percentile(latencies[i], 0.50)))
+				record(group, "latency p99", "ms", false, 0, bp.name, ms(percentile(latencies[i], 0.99)))
+				record(group, "response size", "bytes", false, 0, bp.name, float64(bytes[i]/size.iterations))
+				b.ReportMetric(points, bp.name+"-points/s")
+			}
+		})
+	}
+}
+
+// BenchmarkStream subscribes N channels (one series at 10 ms each, 20 packets/s per channel on
+// both plugins) through the Live emulator and measures points/s delivered, push latency
+// (newest sample time in a packet to its arrival at the host) and RSS.
+func BenchmarkStream(b *testing.B) {
+	const measureFor = 3 * time.Second
+	for _, channels := range []int{1, 100, 1000} {
+		for _, bp := range benchPlugins {
+			b.Run(fmt.Sprintf("channels=%d/%s", channels, bp.name), func(b *testing.B) {
+				p := bp.launch(b)
+				pc := pluginContext(benchSettings)
+				queries := make([]tributaryQuery, channels)
+				for i := range queries {
+					queries[i] = tributaryQuery{RefID: fmt.Sprintf("S%d", i), Signal: "sine", SeriesCount: 1, IntervalMs: 10, Amplitude: 10, Offset: float64(i), PeriodMs: 10_000}
+				}
+				pathList := channelPaths(b, p, pc, queries)
+				live := harness.NewLive(p, pc)
+				defer live.Close()
+
+				// Points are counted by sample time: every sample due in [start, end) that arrived by
+				// end + grace. A plugin that keeps up delivers exactly 100 points/s per channel; one that
+				// falls behind delivers fewer. Latency is taken for packets whose newest sample is in the window.
+				const grace = 250 * time.Millisecond
+				var mu sync.Mutex
+				var startMs, endMs float64
+				var deadline time.Time
+				var points int
+				var latencies []time.Duration
+				onPacket := func(pkt []byte, at time.Time) {
+					var msg struct {
+						Data *struct {
+							Values [][]float64 `json:"values"`
+						} `json:"data"`
+					}
+					if json.Unmarshal(pkt, &msg) != nil || msg.Data == nil || len(msg.Data.Values) < 2 {
+						return // schema packet or undecodable (the conformance tests catch those)
+					}
+					times := msg.Data.Values[0]
+					if len(times) == 0 {
+						return
+					}
+					newest := slices.Max(times)
+					mu.Lock()
+					defer mu.Unlock()
+					if startMs == 0 || at.After(deadline) {
+						return
+					}
+					for _, ts := range times {
+						if ts >= startMs && ts < endMs {
+							points += len(msg.Data.Values) - 1
+						}
+					}
+					if newest >= startMs && newest < endMs {
+						latencies = append(latencies, at.Sub(time.UnixMicro(int64(newest*1000))))
+					}
+				}
+				for _, path := range pathList {
+					res, _, err := live.Subscribe(ctxTimeout(b, 30*time.Second), path)
+					if err != nil || res.Status != pluginv2.SubscribeStreamResponse_OK {
+						b.Fatalf("subscribe %s: status=%v err=%v", path, res, err)
+					}
+					if ch := live.Channel(path); ch != nil {
+						ch.OnPacket = onPacket
+					}
+				}
+				time.Sleep(time.Second) // let every RunStream settle before the window (warm-up, not a test race)
+				mu.Lock()
+				start := time.Now()
+				startMs = float64(start.UnixMilli())
+				endMs = startMs + float64(measureFor.Milliseconds())
+				deadline = time.UnixMilli(int64(endMs)).Add(grace)
+				mu.Unlock()
+				time.Sleep(time.Until(deadline) + 20*time.Millisecond)
+				mu.Lock()
+				got, lats := points, append([]time.Duration(nil), latencies...)
+				mu.Unlock()
+				elapsed := measureFor
+				rss, _ := harness.RSSBytes(p.PID())
+
+				group := fmt.Sprintf("Stream %d channels", channels)
+				rate := float64(got) / elapsed.Seconds()
+				expected := float64(channels) * 100
+				tp := 0.0
+				if channels == 100 {
+					tp = 1.0
+				}
+				record(group, "points/s", "points/s", true, tp, bp.name, rate)
+				record(group, "delivered/expected", "ratio", true, 0, bp.name, rate/expected)
+				record(group, "push latency p50", "ms", false, 0, bp.name, ms(percentile(lats, 0.5)))
+				record(group, "push latency p99", "ms", false, 1.5, bp.name, ms(percentile(lats, 0.99)))
+				record(group, "RSS", "MiB", false, 0, bp.name, float64(rss)/(1<<20))
+				b.ReportMetric(rate, "points/s")
+				b.ReportMetric(ms(percentile(lats, 0.99)), "p99-ms")
+			})
+		}
+	}
+}
+
+// BenchmarkStartup measures exec to first successful CheckHealth (what a Grafana start waits for)
+// and the idle RSS right after.
+func BenchmarkStartup(b *testing.B) {
+	const runs = 5
+	for _, bp := range benchPlugins {
+		b.Run(bp.name, func(b *testing.B) {
+			var times []time.Duration
+			var rss int64
+			for i := 0; i < runs; i++ {
+				start := time.Now()
+				p := bp.launch(b)
+				_, err := p.Diagnostics.CheckHealth(ctxTimeout(b, 30*time.Second), &pluginv2.CheckHealthRequest{PluginContext: pluginContext(benchSettings)})
+				if err != nil {
+					b.Fatal(err)
+				}
+				times = append(times, time.Since(start))
+				rss, _ = harness.RSSBytes(p.PID())
+				p.Kill()
+			}
+			record("Start-up", "to first CheckHealth p50", "ms", false, 0, bp.name, ms(percentile(times, 0.5)))
+			record("Start-up", "idle RSS", "MiB", false, 0, bp.name, float64(rss)/(1<<20))
+			b.ReportMetric(ms(percentile(times, 0.5)), "startup-ms")
+		})
+	}
+}
+
+func percentile(d []time.Duration, q float64) time.Duration {
+	if len(d) == 0 {
+		return 0
+	}
+	s := slices.Clone(d)
+	slices.Sort(s)
+	idx := int(math.Ceil(q*float64(len(s)))) - 1
+	return s[max(0, min(idx, len(s)-1))]
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
