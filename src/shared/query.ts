@@ -26,6 +26,27 @@ export interface TributaryQuery extends DataQuery {
   withStreaming: boolean;
   /** Optional legend prefix; template variables are applied to it. */
   alias?: string;
+  /**
+   * The sample interval as sent on the wire (and stored), same meaning as `intervalMs`. Needed because
+   * Grafana's DataSourceWithBackend overwrites every query's `intervalMs` with the panel's own interval
+   * before sending it (and alerting stores its own `intervalMs` too). The backend reads this first and
+   * falls back to `intervalMs`. Use `withSampleInterval` to fill it in.
+   */
+  sampleIntervalMs?: number;
+}
+
+/**
+ * The query with `sampleIntervalMs` copied from `intervalMs`. Call it where `intervalMs` is still the
+ * user's choice: the editor's onChange and DataSource.applyTemplateVariables (which runs before Grafana
+ * overwrites `intervalMs`).
+ */
+export function withSampleInterval<T extends Pick<TributaryQuery, 'intervalMs' | 'sampleIntervalMs'>>(query: T): T {
+  return typeof query.intervalMs === 'number' ? { ...query, sampleIntervalMs: query.intervalMs } : query;
+}
+
+/** The sample interval a stored query asks for: `sampleIntervalMs`, else `intervalMs`, else the default. */
+export function sampleIntervalOf(query: Partial<Pick<TributaryQuery, 'intervalMs' | 'sampleIntervalMs'>>): number {
+  return query.sampleIntervalMs ?? query.intervalMs ?? DEFAULT_QUERY.intervalMs;
 }
 
 /** The part of a query that defines the signal (everything but Grafana's own bookkeeping). */
@@ -76,7 +97,7 @@ export const SIGNALS: readonly SignalInfo[] = [
   { kind: 'sine', label: 'Sine', description: 'Smooth wave of the given period and amplitude', periodic: true },
   { kind: 'square', label: 'Square', description: 'Alternates between offset ± amplitude every half period', periodic: true },
   { kind: 'sawtooth', label: 'Sawtooth', description: 'Ramps from offset − amplitude to offset + amplitude each period', periodic: true },
-  { kind: 'counter', label: 'Counter', description: 'Monotonic counter: offset + amplitude × samples since the epoch, per series', periodic: false },
+  { kind: 'counter', label: 'Counter', description: 'Monotonic counter: offset + amplitude × series number × samples since the epoch', periodic: false },
 ];
 
 export function isSignalKind(value: unknown): value is SignalKind {

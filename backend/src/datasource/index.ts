@@ -1,0 +1,19 @@
+/**
+ * Tributary: a streaming datasource whose queries return history for the time range and, with
+ * "With Streaming" on, a Grafana Live channel that continues the same series. See docs/datasource.md.
+ */
+import type { TributaryQuery } from '../../../src/shared/query';
+import type { PluginDefinition } from '../sdk/types';
+import packageJson from '../../../package.json';
+import { TributaryInstance } from './instance';
+
+export const PLUGIN_ID = 'tributary-streaming-datasource';
+export const VERSION: string = packageJson.version;
+
+export const tributaryPlugin: PluginDefinition<TributaryQuery> = {
+  pluginId: PLUGIN_ID,
+  version: VERSION,
+  newInstance: (settings, ctx) => new TributaryInstance(settings, ctx, { version: VERSION }),
+};
+
+export { TributaryInstance } from './instance';

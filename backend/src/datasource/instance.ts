@@ -1,0 +1,195 @@
+/** One Tributary datasource (per uid and settings version): queries, health, resources and streams. */
+import type { TributaryQuery } from '../../../src/shared/query';
+import type { TributarySettings } from '../../../src/shared/settings';
+import type { FrameMeta, Notice } from '../sdk/frames';
+import { formatChannel, MAX_CHANNEL_LENGTH } from '../sdk/live/channel';
+import type { Clock } from '../sdk/live/clock';
+import { DeadlineScheduler } from '../sdk/live/deadlines';
+import { LiveHub } from '../sdk/live/hub';
+import {
+  QueryError,
+  type CallResourceRequest,
+  type CheckHealthResult,
+  type DataQuery,
+  type DataResponse,
+  type DataSourceInstance,
+  type DataSourceInstanceSettings,
+  type InstanceFactoryContext,
+  type Logger,
+  type PublishStreamResult,
+  type RequestContext,
+  type ResourceResponseWriter,
+  type RunStreamRequest,
+  type StreamSender,
+  type SubscribeStreamRequest,
+  type SubscribeStreamResult,
+  type TypedDataQuery,
+} from '../sdk/types';
+import { encodeChannelPath, parseChannelPath, type StreamQuery } from './channelPath';
+import { seriesNames, signalFrame, signalFrameAsync } from './frames';
+import { healthReport } from './health';
+import { historyWindow } from './history';
+import { hubObserver, tributaryMetrics, type TributaryMetrics } from './metrics';
+import { decodeTributaryQuery, type NormalizedQuery } from './queryModel';
+import { handleResource } from './resources';
+import { parseSettings } from './settings';
+import { SignalGenerator } from './signals';
+import { SignalChannelSource, type StepRange } from './streams';
+
+export interface InstanceOptions {
+  version: string;
+  /** Time source for streams (tests and benchmarks drive it). */
+  clock?: Clock;
+}
+
+export class TributaryInstance implements DataSourceInstance<TributaryQuery> {
+  readonly settings: TributarySettings;
+  private readonly uid: string;
+  private readonly hub: LiveHub<StepRange>;
+  /** One timer per wake instant for all of this instance's channels. */
+  private readonly wakeups: DeadlineScheduler;
+  private readonly metrics: TributaryMetrics;
+  private readonly logger: Logger;
+
+  constructor(
+    instanceSettings: DataSourceInstanceSettings,
+    private readonly factory: InstanceFactoryContext,
+    private readonly options: InstanceOptions,
+  ) {
+    this.settings = parseSettings(instanceSettings.jsonData);
+    this.uid = instanceSettings.uid;
+    this.logger = factory.logger.with({ datasourceUid: this.uid });
+    this.metrics = tributaryMetrics(factory.metrics);
+    this.wakeups = new DeadlineScheduler(options.clock, (error) =>
+      this.logger.error('stream wake-up failed', { error: String(error) }),
+    );
+    this.hub = new LiveHub<StepRange>({
+      maxPacketsPerSecond: this.settings.maxPacketsPerSecond,
+      clock: options.clock,
+      observer: hubObserver(this.metrics),
+      logger: this.logger,
+    });
+  }
+
+  /** Channels with a running upstream in this instance. */
+  get activeChannels(): number {
+    return this.hub.activeChannels;
+  }
+
+  decodeQuery(json: unknown, _query: DataQuery): TributaryQuery {
+    try {
+      return decodeTributaryQuery(json, this.settings);
+    } catch (error) {
+      this.metrics.queries.inc({ status: 'bad_request' });
+      throw error;
+    }
+  }
+
+  async query(query: TypedDataQuery<TributaryQuery>, ctx: RequestContext): Promise<DataResponse> {
+    const stopTimer = this.metrics.queryDuration.startTimer();
+    try {
+      const response = await this.history(query.model as NormalizedQuery, query, ctx.signal);
+      this.metrics.queries.inc({ status: 'ok' });
+      return response;
+    } catch (error) {
+      this.metrics.queries.inc({ status: error instanceof QueryError && error.status < 500 ? 'bad_request' : 'error' });
+      throw error;
+    } finally {
+      stopTimer();
+    }
+  }
+
+  checkHealth(ctx: RequestContext): CheckHealthResult {
+    return healthReport({
+      version: this.options.version,
+      runMode: ctx.runMode ?? this.factory.runMode,
+      activeChannels: this.hub.activeChannels,
+      settings: this.settings,
+    });
+  }
+
+  callResource(req: CallResourceRequest, res: ResourceResponseWriter): void {
+    handleResource(req, res, this.settings);
+  }
+
+  subscribeStream(req: SubscribeStreamRequest): SubscribeStreamResult {
+    const parsed = parseChannelPath(req.path, this.settings);
+    if (parsed.status !== 'ok') {
+      this.logger.info('subscription refused', { path: req.path, status: parsed.status, reason: parsed.reason });
+      return { status: parsed.status };
+    }
+    // Schema only: the browser appends initial rows after the QueryData history it already holds, so
+    // "recent rows" here would repeat timestamps it has and draw a line going back in time.
+    const shape = { names: seriesNames(parsed.query), intervalMs: parsed.query.intervalMs };
+    return {
+      status: 'ok',
+      initialData: signalFrame(shape, new SignalGenerator(parsed.query, this.uid), 0, 0),
+      initialDataInclude: 'schema',
+    };
+  }
+
+  async runStream(req: RunStreamRequest, sender: StreamSender, ctx: RequestContext): Promise<void> {
+    const parsed = parseChannelPath(req.path, this.settings);
+    if (parsed.status !== 'ok') {
+      // Returning cleanly (not an error) so Grafana does not retry a path that can never work.
+      ctx.logger.warn('stream refused', { path: req.path, status: parsed.status, reason: parsed.reason });
+      return;
+    }
+    const query = parsed.query;
+    await this.hub.run(
+      req.path,
+      () =>
+        new SignalChannelSource({
+          query,
+          datasourceUid: this.uid,
+          maxPacketsPerSecond: this.settings.maxPacketsPerSecond,
+          clock: this.options.clock,
+          scheduler: this.wakeups,
+          onSkipped: (points) => this.metrics.droppedPoints.inc({ reason: 'behind' }, points),
+        }),
+      sender,
+      ctx.signal,
+    );
+  }
+
+  publishStream(): PublishStreamResult {
+    return { status: 'permissionDenied' };
+  }
+
+  dispose(): void {
+    this.hub.close();
+  }
+
+  private async history(query: NormalizedQuery, request: DataQuery, signal: AbortSignal): Promise<DataResponse> {
+    const window = historyWindow(request.timeRange, query.intervalMs, request.maxDataPoints, query.seriesCount);
+    const meta: FrameMeta = { preferredVisualisationType: 'graph' };
+    if (window.cappedByPoints) {
+      const notice: Notice = {
+        severity: 'warning',
+        text: `Showing the latest ${window.rows} of ${window.rows + window.omittedRows} samples; increase intervalMs or narrow the time range to see all of them.`,
+      };
+      meta.notices = [notice];
+    }
+    if (query.withStreaming) {
+      meta.channel = this.channelFor(query);
+    }
+    const shape = { names: seriesNames(query), intervalMs: query.intervalMs, refId: request.refId, meta };
+    const frame = await signalFrameAsync(shape, new SignalGenerator(query, this.uid), window.firstStep, window.rows, signal);
+    return { frames: [frame], status: 200 };
+  }
+
+  private channelFor(query: StreamQuery): string {
+    const channel = formatChannel({ scope: 'ds', namespace: this.uid, path: encodeChannelPath(query) });
+    if (typeof channel === 'string') {
+      return channel;
+    }
+    if (query.alias !== '') {
+      throw new QueryError(
+        `invalid query field "alias": too long for a live channel (${channel.message}); ` +
+          `Grafana Live channels hold at most ${MAX_CHANNEL_LENGTH} characters, so shorten the alias or turn off With Streaming`,
+        400,
+      );
+    }
+    throw new QueryError(`cannot build a live channel for this datasource: ${channel.message}`, 500);
+  }
+}

@@ -1,0 +1,269 @@
+/**
+ * Tributary live streams, plugin side: the real datasource instance, hub and frame-JSON encoder on
+ * real timers, with a StreamSender that stands in for the gRPC transport (always has room).
+ *
+ * Figures, each next to a baseline measured in this same run:
+ *  - packets/s and points/s per channel and across 100 channels, vs the configured rate;
+ *  - push latency p50/p99: a packet's newest sample due (its timestamp) → packet handed to the sender,
+ *    vs the lateness of a bare setTimeout loop on the same 100 × 20 Hz schedule (what the timer costs);
+ *  - event-loop delay p99 under load vs idle (`monitorEventLoopDelay`);
+ *  - memory per active channel (RSS and heap deltas after GC), at 100 and 1000 channels;
+ *  - CPU per packet, and the packet rate one core could sustain at that cost.
+ * Targets (docs/datasource.md): 100 channels × 20 Hz, p99 push latency ≤ 5 ms, event-loop delay
+ * p99 ≤ 20 ms, ≤ 64 KiB per channel.
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { Registry } from 'prom-client';
+import { TributaryInstance } from '../backend/src/datasource/instance';
+import { factoryContext, instanceSettings, requestContext, streamRequest } from '../backend/src/datasource/testSupport';
+import { encodeChannelPath, type StreamQuery } from '../backend/src/datasource/channelPath';
+import type { StreamSender } from '../backend/src/sdk/types';
+
+const CHANNELS = Number(process.env.BENCH_STREAMS_CHANNELS ?? 100);
+const RATE_HZ = 20;
+const SERIES = 3;
+const RUN_MS = Number(process.env.BENCH_STREAMS_MS ?? 10_000);
+
+// ------------------------------------------------------------------ helpers
+
+setFlagsFromString('--expose-gc');
+const gc: () => void = (globalThis as { gc?: () => void }).gc ?? (runInNewContext('gc') as () => void);
+
+function settle(): void {
+  for (let i = 0; i < 3; i++) gc();
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Epoch ms with sub-ms resolution (Date.now() is floored to the ms). */
+const epochNow = () => performance.timeOrigin + performance.now();
+
+class Samples {
+  private values = new Float64Array(1 << 16);
+  private n = 0;
+  add(value: number): void {
+    if (this.n === this.values.length) {
+      const grown = new Float64Array(this.n * 2);
+      grown.set(this.values);
+      this.values = grown;
+    }
+    this.values[this.n++] = value;
+  }
+  get count(): number {
+    return this.n;
+  }
+  clear(): void {
+    this.n = 0;
+  }
+  quantile(q: number): number {
+    const sorted = this.values.slice(0, this.n).sort();
+    return sorted[Math.min(this.n - 1, Math.floor(q * this.n))];
+  }
+}
+
+/** Sender that measures, per packet, how long after its newest sample was due it arrived. */
+class MeasuringSender implements StreamSender {
+  closed = false;
+  packets = 0;
+  points = 0;
+  constructor(
+    private readonly latency: Samples,
+    private readonly series: number,
+  ) {}
+  sendFrame(): boolean {
+    throw new Error('not used');
+  }
+  sendJSON(): boolean {
+    throw new Error('not used');
+  }
+  sendBytes(bytes: Uint8Array): boolean {
+    const at = epochNow();
+    const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+    // data-only packet: {"data":{"values":[[t0,t1,...],[...]...]}}; the schema packet has no data
+    const start = text.indexOf('"values":[[');
+    if (start >= 0) {
+      const end = text.indexOf(']', start);
+      const times = text.slice(start + 11, end).split(',');
+      this.latency.add(at - Number(times[times.length - 1]));
+      this.packets++;
+      this.points += times.length * this.series;
+    }
+    return true;
+  }
+  drained(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+function query(i: number, intervalMs: number): StreamQuery {
+  return { signal: 'random-walk', seriesCount: SERIES, intervalMs, amplitude: 1 + i, offset: 0, periodMs: 1000, alias: '' };
+}
+
+interface Load {
+  senders: MeasuringSender[];
+  latency: Samples;
+  stop(): Promise<void>;
+}
+
+function openChannels(instance: TributaryInstance, count: number, intervalMs: number, latency = new Samples()): Load {
+  const stops: AbortController[] = [];
+  const senders: MeasuringSender[] = [];
+  const runs: Promise<void>[] = [];
+  for (let i = 0; i < count; i++) {
+    const sender = new MeasuringSender(latency, SERIES);
+    senders.push(sender);
+    const stop = new AbortController();
+    stops.push(stop);
+    runs.push(instance.runStream(streamRequest(encodeChannelPath(query(i, intervalMs))), sender, requestContext(stop.signal)));
+  }
+  return {
+    senders,
+    latency,
+    stop: async () => {
+      stops.forEach((stop) => stop.abort());
+      await Promise.all(runs);
+    },
+  };
+}
+
+/** Lateness of bare self-scheduling timers on the same grid (the floor for any timer-driven push). */
+async function timerBaseline(count: number, intervalMs: number, durationMs: number): Promise<Samples> {
+  const lateness = new Samples();
+  const timers: NodeJS.Timeout[] = [];
+  const end = Date.now() + durationMs;
+  for (let i = 0; i < count; i++) {
+    const tick = (due: number) => {
+      lateness.add(epochNow() - due);
+      const next = (Math.floor(Date.now() / intervalMs) + 1) * intervalMs;
+      if (next < end) timers[i] = setTimeout(() => tick(next), next - Date.now());
+    };
+    const first = (Math.floor(Date.now() / intervalMs) + 1) * intervalMs;
+    timers[i] = setTimeout(() => tick(first), first - Date.now());
+  }
+  await sleep(durationMs + intervalMs * 2);
+  timers.forEach(clearTimeout);
+  return lateness;
+}
+
+async function loopDelayP99(work: () => Promise<void>): Promise<number> {
+  const histogram = monitorEventLoopDelay({ resolution: 5 });
+  histogram.enable();
+  await work();
+  histogram.disable();
+  return histogram.percentile(99) / 1e6;
+}
+
+function fmt(value: number, digits = 2): string {
+  return value.toFixed(digits);
+}
+
+function ratio(value: number, reference: number): string {
+  return reference > 0 ? `${fmt(value / reference)}×` : 'n/a';
+}
+
+function line(label: string, value: string, comparison: string): void {
+  console.log(`  ${label.padEnd(44)} ${value.padStart(14)}   ${comparison}`);
+}
+
+// ------------------------------------------------------------------ run
+
+async function main(): Promise<void> {
+  const settings = instanceSettings({ maxSeries: SERIES, maxPacketsPerSecond: RATE_HZ }, 'bench-uid');
+  const instance = new TributaryInstance(settings, factoryContext(new Registry()), { version: 'bench' });
+  const intervalMs = 1000 / RATE_HZ;
+  const seconds = RUN_MS / 1000;
+  console.log(`streams: ${CHANNELS} channels × ${RATE_HZ} Hz × ${SERIES} series, ${seconds}s per phase, Node ${process.version}`);
+
+  // Baselines: idle loop, bare timers on the same schedule, memory with no channel.
+  const idleDelay = await loopDelayP99(() => sleep(Math.min(RUN_MS, 3000)));
+  let baselineLoad!: Samples;
+  const timerDelay = await loopDelayP99(async () => {
+    baselineLoad = await timerBaseline(CHANNELS, intervalMs, Math.min(RUN_MS, 5000));
+  });
+  settle();
+  const idleMemory = process.memoryUsage();
+
+  // One channel.
+  const single = openChannels(instance, 1, intervalMs);
+  await sleep(RUN_MS);
+  await single.stop();
+  const singlePps = single.senders[0].packets / seconds;
+  const singlePts = single.senders[0].points / seconds;
+
+  // 100 channels: rate, latency, loop delay, CPU — measured after a 1 s warm-up, in steady state.
+  // Baseline for memory per channel: after the 1-channel run (code already compiled), with the
+  // benchmark's own latency buffer already allocated.
+  const loadLatency = new Samples();
+  settle();
+  const warmMemory = process.memoryUsage();
+  let load!: Load;
+  let cpu!: NodeJS.CpuUsage;
+  let packets = 0;
+  let points = 0;
+  const loadDelay = await loopDelayP99(async () => {
+    load = openChannels(instance, CHANNELS, intervalMs, loadLatency);
+    await sleep(1000);
+    load.latency.clear();
+    const packetsBefore = load.senders.reduce((n, s) => n + s.packets, 0);
+    const pointsBefore = load.senders.reduce((n, s) => n + s.points, 0);
+    const cpuBefore = process.cpuUsage();
+    await sleep(RUN_MS);
+    cpu = process.cpuUsage(cpuBefore);
+    packets = load.senders.reduce((n, s) => n + s.packets, 0) - packetsBefore;
+    points = load.senders.reduce((n, s) => n + s.points, 0) - pointsBefore;
+  });
+  settle();
+  const loadMemory = process.memoryUsage();
+  await load.stop();
+  const cpuPerPacketUs = (cpu.user + cpu.system) / packets;
+
+  // Memory at 1000 channels (slow rate: memory, not CPU, is what is measured here).
+  settle();
+  const beforeMany = process.memoryUsage();
+  const many = openChannels(instance, 1000, 1000);
+  await sleep(2500);
+  settle();
+  const manyMemory = process.memoryUsage();
+  await many.stop();
+  instance.dispose();
+
+  const kib = (bytes: number) => bytes / 1024;
+  const perChannel100 = { rss: kib(loadMemory.rss - warmMemory.rss) / CHANNELS, heap: kib(loadMemory.heapUsed - warmMemory.heapUsed) / CHANNELS };
+  const perChannel1000 = { rss: kib(manyMemory.rss - beforeMany.rss) / 1000, heap: kib(manyMemory.heapUsed - beforeMany.heapUsed) / 1000 };
+
+  console.log('\nthroughput (configured: 20 packets/s per channel)');
+  line('1 channel: packets/s', fmt(singlePps, 1), `${ratio(singlePps, RATE_HZ)} of configured`);
+  line('1 channel: points/s', fmt(singlePts, 1), `${ratio(singlePts, RATE_HZ * SERIES)} of configured`);
+  line(`${CHANNELS} channels: packets/s (total)`, fmt(packets / seconds, 0), `${ratio(packets / seconds, CHANNELS * RATE_HZ)} of configured`);
+  line(`${CHANNELS} channels: points/s (total)`, fmt(points / seconds, 0), `${ratio(points / seconds, CHANNELS * RATE_HZ * SERIES)} of configured`);
+  line('CPU per packet (µs), whole process incl. GC', fmt(cpuPerPacketUs, 1), `→ ~${fmt(1e6 / cpuPerPacketUs, 0)} packets/s per core`);
+
+  console.log('\npush latency: newest sample due → packet handed to sender (ms)');
+  line('p50', fmt(load.latency.quantile(0.5)), `bare timer baseline ${fmt(baselineLoad.quantile(0.5))} (${ratio(load.latency.quantile(0.5), baselineLoad.quantile(0.5))})`);
+  line('p99', fmt(load.latency.quantile(0.99)), `bare timer baseline ${fmt(baselineLoad.quantile(0.99))} (${ratio(load.latency.quantile(0.99), baselineLoad.quantile(0.99))}); target ≤ 5 ms`);
+
+  console.log('\nevent-loop delay p99 (ms)');
+  line('idle', fmt(idleDelay), 'baseline');
+  line('bare timers, same schedule', fmt(timerDelay), ratio(timerDelay, idleDelay) + ' of idle');
+  line(`${CHANNELS} channels × ${RATE_HZ} Hz`, fmt(loadDelay), `${ratio(loadDelay, idleDelay)} of idle; target ≤ 20 ms`);
+
+  console.log('\nmemory per active channel (KiB), after GC');
+  line('idle process RSS (MiB)', fmt(idleMemory.rss / 1048576, 1), 'baseline');
+  line(
+    `${CHANNELS} channels × ${RATE_HZ} Hz: RSS / heap per channel`,
+    `${fmt(perChannel100.rss, 1)} / ${fmt(perChannel100.heap, 1)}`,
+    `${ratio(perChannel100.rss, 64)} / ${ratio(perChannel100.heap, 64)} of the 64 KiB target (RSS includes V8's young generation, which grows with the allocation rate)`,
+  );
+  line(
+    '1000 channels × 1 Hz: RSS / heap per channel',
+    `${fmt(perChannel1000.rss, 1)} / ${fmt(perChannel1000.heap, 1)}`,
+    `${ratio(perChannel1000.rss, 64)} / ${ratio(perChannel1000.heap, 64)} of the 64 KiB target`,
+  );
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
