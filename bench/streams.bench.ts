@@ -97,8 +97,8 @@ class MeasuringSender implements StreamSender {
   }
 }
 
-function query(i: number, intervalMs: number): StreamQuery {
-  return { signal: 'random-walk', seriesCount: SERIES, intervalMs, amplitude: 1 + i, offset: 0, periodMs: 1000, alias: '' };
+function query(i: number, sampleIntervalMs: number): StreamQuery {
+  return { signal: 'random-walk', seriesCount: SERIES, sampleIntervalMs, amplitude: 1 + i, offset: 0, periodMs: 1000, alias: '' };
 }
 
 interface Load {
@@ -107,7 +107,7 @@ interface Load {
   stop(): Promise<void>;
 }
 
-function openChannels(instance: TributaryInstance, count: number, intervalMs: number, latency = new Samples()): Load {
+function openChannels(instance: TributaryInstance, count: number, sampleIntervalMs: number, latency = new Samples()): Load {
   const stops: AbortController[] = [];
   const senders: MeasuringSender[] = [];
   const runs: Promise<void>[] = [];
@@ -116,7 +116,7 @@ function openChannels(instance: TributaryInstance, count: number, intervalMs: nu
     senders.push(sender);
     const stop = new AbortController();
     stops.push(stop);
-    runs.push(instance.runStream(streamRequest(encodeChannelPath(query(i, intervalMs))), sender, requestContext(stop.signal)));
+    runs.push(instance.runStream(streamRequest(encodeChannelPath(query(i, sampleIntervalMs))), sender, requestContext(stop.signal)));
   }
   return {
     senders,
@@ -172,7 +172,7 @@ function line(label: string, value: string, comparison: string): void {
 async function main(): Promise<void> {
   const settings = instanceSettings({ maxSeries: SERIES, maxPacketsPerSecond: RATE_HZ }, 'bench-uid');
   const instance = new TributaryInstance(settings, factoryContext(new Registry()), { version: 'bench' });
-  const intervalMs = 1000 / RATE_HZ;
+  const sampleIntervalMs = 1000 / RATE_HZ;
   const seconds = RUN_MS / 1000;
   console.log(`streams: ${CHANNELS} channels × ${RATE_HZ} Hz × ${SERIES} series, ${seconds}s per phase, Node ${process.version}`);
 
@@ -180,13 +180,13 @@ async function main(): Promise<void> {
   const idleDelay = await loopDelayP99(() => sleep(Math.min(RUN_MS, 3000)));
   let baselineLoad!: Samples;
   const timerDelay = await loopDelayP99(async () => {
-    baselineLoad = await timerBaseline(CHANNELS, intervalMs, Math.min(RUN_MS, 5000));
+    baselineLoad = await timerBaseline(CHANNELS, sampleIntervalMs, Math.min(RUN_MS, 5000));
   });
   settle();
   const idleMemory = process.memoryUsage();
 
   // One channel.
-  const single = openChannels(instance, 1, intervalMs);
+  const single = openChannels(instance, 1, sampleIntervalMs);
   await sleep(RUN_MS);
   await single.stop();
   const singlePps = single.senders[0].packets / seconds;
@@ -203,7 +203,7 @@ async function main(): Promise<void> {
   let packets = 0;
   let points = 0;
   const loadDelay = await loopDelayP99(async () => {
-    load = openChannels(instance, CHANNELS, intervalMs, loadLatency);
+    load = openChannels(instance, CHANNELS, sampleIntervalMs, loadLatency);
     await sleep(1000);
     load.latency.clear();
     const packetsBefore = load.senders.reduce((n, s) => n + s.packets, 0);

@@ -100,13 +100,14 @@ describe('frontend ↔ our backend datasource over the Live path', () => {
     const to = Date.now();
     const request: DataQueryRequest<TributaryQuery> = {
       requestId: 'q1',
-      interval: '50ms',
-      intervalMs: 50,
+      // Grafana's panel interval: DataSourceWithBackend stamps it into every query's `intervalMs`.
+      interval: '1s',
+      intervalMs: 1000,
       maxDataPoints: 500,
       range: { from: dateTime(to - 10_000), to: dateTime(to), raw: { from: 'now-10s', to: 'now' } },
       rangeRaw: { from: 'now-10s', to: 'now' },
       scopedVars: {},
-      targets: [{ refId: 'A', ...DEFAULT_QUERY, signal: 'sine', seriesCount: 2, intervalMs: 50, withStreaming: true }],
+      targets: [{ refId: 'A', ...DEFAULT_QUERY, signal: 'sine', seriesCount: 2, sampleIntervalMs: 50, withStreaming: true }],
       timezone: 'utc',
       app: CoreApp.Dashboard,
       startTime: 0,
@@ -131,9 +132,12 @@ describe('frontend ↔ our backend datasource over the Live path', () => {
     // The stream request names the channel our backend put into meta.channel.
     expect(historyJSON?.schema?.meta?.channel).toBe(`ds/${UID}/${liveOptions!.addr.path}`);
     expect(liveOptions!.addr).toMatchObject({ scope: 'ds', stream: UID });
+    // The query's own sample interval reached the backend, not the panel's 1 s.
+    expect(liveOptions!.addr.path).toContain('/i=50/');
 
     // Merged = history rows, then the streamed rows, same fields throughout.
     const history = historyJSON!.data!.values as number[][];
+    expect(history[0][1] - history[0][0]).toBe(50);
     // Packets are frame JSON: a schema when the hub (re)starts, data rows otherwise (or both).
     const packets = sender.json() as DataFrameJSON[];
     for (const packet of packets.filter((p) => p.schema)) {

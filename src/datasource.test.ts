@@ -118,14 +118,14 @@ describe('stream buffer options', () => {
 
   it('drops rows older than the window when the range ends at now, keeping enough rows to fill it', () => {
     // 15 min at 100 ms = 9001 samples: more than the panel's 1000 points, so the window decides.
-    const opts = tributaryStreamOptions(request({ maxDataPoints: 1000, windowMs: 15 * 60_000, targets: [query({ intervalMs: 100 })] }), frame);
+    const opts = tributaryStreamOptions(request({ maxDataPoints: 1000, windowMs: 15 * 60_000, targets: [query({ sampleIntervalMs: 100 })] }), frame);
     expect(opts).toEqual({ maxLength: 9001, maxDelta: 15 * 60_000, action: 'append' });
   });
 
   it('never keeps fewer rows than maxDataPoints and never more than the ceiling', () => {
-    const slow = tributaryStreamOptions(request({ maxDataPoints: 1000, windowMs: 60_000, targets: [query({ intervalMs: 1000 })] }), frame);
+    const slow = tributaryStreamOptions(request({ maxDataPoints: 1000, windowMs: 60_000, targets: [query({ sampleIntervalMs: 1000 })] }), frame);
     expect(slow.maxLength).toBe(1000);
-    const huge = tributaryStreamOptions(request({ maxDataPoints: 1000, windowMs: 24 * 3_600_000, targets: [query({ intervalMs: 10 })] }), frame);
+    const huge = tributaryStreamOptions(request({ maxDataPoints: 1000, windowMs: 24 * 3_600_000, targets: [query({ sampleIntervalMs: 10 })] }), frame);
     expect(huge.maxLength).toBe(MAX_LIVE_ROWS);
   });
 });

@@ -30,9 +30,10 @@ export const tributaryStreamOptions: StreamOptionsProvider<TributaryQuery> = (
   }
   const windowMs = request.range.to.valueOf() - request.range.from.valueOf();
   options.maxDelta = windowMs;
-  const intervalMs = request.targets.find((t) => t.refId === frame.refId)?.intervalMs;
-  if (windowMs > 0 && typeof intervalMs === 'number' && intervalMs > 0) {
-    const rowsInWindow = Math.ceil(windowMs / intervalMs) + 1;
+  // The query's own sample interval, not `request.intervalMs` (the panel's, which is far coarser).
+  const sampleIntervalMs = request.targets.find((t) => t.refId === frame.refId)?.sampleIntervalMs;
+  if (windowMs > 0 && typeof sampleIntervalMs === 'number' && sampleIntervalMs > 0) {
+    const rowsInWindow = Math.ceil(windowMs / sampleIntervalMs) + 1;
     options.maxLength = Math.max(options.maxLength ?? 0, Math.min(rowsInWindow, MAX_LIVE_ROWS));
   }
   return options;

@@ -76,7 +76,7 @@ function liveRequest(target: Partial<TributaryQuery>): DataQueryRequest<Tributar
     range: { from, to, raw: { from: 'now-1m', to: 'now' } },
     rangeRaw: { from: 'now-1m', to: 'now' },
     scopedVars: {},
-    targets: [{ refId: 'A', ...DEFAULT_QUERY, seriesCount: 2, intervalMs: 100, ...target }],
+    targets: [{ refId: 'A', ...DEFAULT_QUERY, seriesCount: 2, sampleIntervalMs: 100, ...target }],
     timezone: 'utc',
     app: CoreApp.Dashboard,
     startTime: 0,

@@ -79,12 +79,12 @@ func (d *instance) query(q backend.DataQuery) backend.DataResponse {
 		return backend.ErrDataResponseWithSource(backend.StatusBadRequest, backend.ErrorSourcePlugin,
 			fmt.Sprintf("invalid query field %q: %s", problem.Field, problem.Message))
 	}
-	window := tributary.History(float64(q.TimeRange.From.UnixMilli()), float64(q.TimeRange.To.UnixMilli()), model.IntervalMs, q.MaxDataPoints, model.SeriesCount)
+	window := tributary.History(float64(q.TimeRange.From.UnixMilli()), float64(q.TimeRange.To.UnixMilli()), model.SampleIntervalMs, q.MaxDataPoints, model.SeriesCount)
 	meta := &data.FrameMeta{PreferredVisualization: data.VisTypeGraph}
 	if window.CappedByPoints {
 		meta.Notices = []data.Notice{{
 			Severity: data.NoticeSeverityWarning,
-			Text: fmt.Sprintf("Showing the latest %d of %d samples; increase intervalMs or narrow the time range to see all of them.",
+			Text: fmt.Sprintf("Showing the latest %d of %d samples; increase sampleIntervalMs or narrow the time range to see all of them.",
 				window.Rows, window.Rows+window.OmittedRows),
 		}}
 	}
@@ -96,7 +96,7 @@ func (d *instance) query(q backend.DataQuery) backend.DataResponse {
 		}
 		meta.Channel = channel.String()
 	}
-	frame := tributary.SignalFrame(tributary.SeriesNames(model.StreamQuery), model.IntervalMs,
+	frame := tributary.SignalFrame(tributary.SeriesNames(model.StreamQuery), model.SampleIntervalMs,
 		tributary.NewGenerator(model.StreamQuery, d.uid), window.FirstStep, window.Rows)
 	frame.RefID = q.RefID
 	frame.Meta = meta
@@ -145,7 +145,7 @@ func (d *instance) CallResource(_ context.Context, req *backend.CallResourceRequ
 
 func signalsResource(s tributary.Settings) any {
 	ranges := tributary.QueryRangesFor(s)
-	defaults := map[string]float64{"seriesCount": 3, "intervalMs": 100, "amplitude": 10, "offset": 0, "periodMs": 10_000}
+	defaults := map[string]float64{"seriesCount": 3, "sampleIntervalMs": 100, "amplitude": 10, "offset": 0, "periodMs": 10_000}
 	param := func(key string) map[string]any {
 		r := ranges[key]
 		out := map[string]any{"min": r.Min, "max": r.Max, "default": defaults[key]}
@@ -156,7 +156,7 @@ func signalsResource(s tributary.Settings) any {
 	}
 	var signals []map[string]any
 	for _, kind := range tributary.SignalKinds {
-		params := map[string]any{"seriesCount": param("seriesCount"), "intervalMs": param("intervalMs"), "amplitude": param("amplitude"), "offset": param("offset")}
+		params := map[string]any{"seriesCount": param("seriesCount"), "sampleIntervalMs": param("sampleIntervalMs"), "amplitude": param("amplitude"), "offset": param("offset")}
 		if tributary.Periodic[kind] {
 			params["periodMs"] = param("periodMs")
 		}
@@ -176,7 +176,7 @@ func (d *instance) SubscribeStream(_ context.Context, req *backend.SubscribeStre
 	case tributary.PathPermissionDenied:
 		return &backend.SubscribeStreamResponse{Status: backend.SubscribeStreamStatusPermissionDenied}, nil
 	}
-	frame := tributary.SignalFrame(tributary.SeriesNames(q), q.IntervalMs, tributary.NewGenerator(q, d.uid), 0, 0)
+	frame := tributary.SignalFrame(tributary.SeriesNames(q), q.SampleIntervalMs, tributary.NewGenerator(q, d.uid), 0, 0)
 	initial, err := backend.NewInitialFrame(frame, data.IncludeSchemaOnly)
 	if err != nil {
 		return nil, err

@@ -54,7 +54,7 @@ func BenchmarkQueryData(b *testing.B) {
 	pc := pluginContext(benchSettings)
 	for _, size := range querySizes {
 		b.Run("points="+size.label, func(b *testing.B) {
-			q := tributaryQuery{RefID: "A", Signal: "sine", SeriesCount: size.series, IntervalMs: 10, Amplitude: 10, PeriodMs: 10_000}
+			q := tributaryQuery{RefID: "A", Signal: "sine", SeriesCount: size.series, SampleIntervalMs: 10, Amplitude: 10, PeriodMs: 10_000}
 			// A fixed, aligned range so both plugins return exactly `rows` rows.
 			to := time.UnixMilli(1_700_000_000_000)
 			from := to.Add(-time.Duration(size.rows-1) * 10 * time.Millisecond)
@@ -121,7 +121,7 @@ func BenchmarkStream(b *testing.B) {
 				pc := pluginContext(benchSettings)
 				queries := make([]tributaryQuery, channels)
 				for i := range queries {
-					queries[i] = tributaryQuery{RefID: fmt.Sprintf("S%d", i), Signal: "sine", SeriesCount: 1, IntervalMs: 10, Amplitude: 10, Offset: float64(i), PeriodMs: 10_000}
+					queries[i] = tributaryQuery{RefID: fmt.Sprintf("S%d", i), Signal: "sine", SeriesCount: 1, SampleIntervalMs: 10, Amplitude: 10, Offset: float64(i), PeriodMs: 10_000}
 				}
 				pathList := channelPaths(b, p, pc, queries)
 				live := harness.NewLive(p, pc)

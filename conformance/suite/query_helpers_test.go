@@ -7,21 +7,22 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/genproto/pluginv2"
 )
 
-// tributaryQuery is the query model of src/shared/query.ts (TributaryQuery) as the frontend sends it.
+// tributaryQuery is the query model of src/shared/query.ts (TributaryQuery) as the frontend sends it
+// (without Grafana's own bookkeeping fields such as the panel's intervalMs, which the model ignores).
 type tributaryQuery struct {
-	RefID         string  `json:"refId"`
-	Signal        string  `json:"signal"`
-	SeriesCount   int     `json:"seriesCount"`
-	IntervalMs    int     `json:"intervalMs"`
-	Amplitude     float64 `json:"amplitude"`
-	Offset        float64 `json:"offset"`
-	PeriodMs      int     `json:"periodMs"`
-	WithStreaming bool    `json:"withStreaming"`
-	Alias         string  `json:"alias,omitempty"`
+	RefID            string  `json:"refId"`
+	Signal           string  `json:"signal"`
+	SeriesCount      int     `json:"seriesCount"`
+	SampleIntervalMs int     `json:"sampleIntervalMs"`
+	Amplitude        float64 `json:"amplitude"`
+	Offset           float64 `json:"offset"`
+	PeriodMs         int     `json:"periodMs"`
+	WithStreaming    bool    `json:"withStreaming"`
+	Alias            string  `json:"alias,omitempty"`
 }
 
 func sineQuery(refID string) tributaryQuery {
-	return tributaryQuery{RefID: refID, Signal: "sine", SeriesCount: 3, IntervalMs: 100, Amplitude: 10, Offset: 0, PeriodMs: 10_000}
+	return tributaryQuery{RefID: refID, Signal: "sine", SeriesCount: 3, SampleIntervalMs: 100, Amplitude: 10, Offset: 0, PeriodMs: 10_000}
 }
 
 // dataQuery wraps a model the way Grafana's /api/ds/query handler does.

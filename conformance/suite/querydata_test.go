@@ -35,10 +35,10 @@ type queryCase struct {
 
 func mixedQueries() []queryCase {
 	enc := func(q tributaryQuery) string { b, _ := json.Marshal(q); return string(b) }
-	walk := tributaryQuery{RefID: "B", Signal: "random-walk", SeriesCount: 2, IntervalMs: 1000, Amplitude: 3, Offset: 50, PeriodMs: 10_000, Alias: "Walk"}
-	square := tributaryQuery{RefID: "C", Signal: "square", SeriesCount: 1, IntervalMs: 250, Amplitude: 2, Offset: -1, PeriodMs: 4_000, WithStreaming: true, Alias: "Sq"}
-	saw := tributaryQuery{RefID: "D", Signal: "sawtooth", SeriesCount: 4, IntervalMs: 60_000, Amplitude: 0.5, Offset: 1e6, PeriodMs: 3_600_000}
-	counter := tributaryQuery{RefID: "E", Signal: "counter", SeriesCount: 2, IntervalMs: 10, Amplitude: 1.5, Offset: -7}
+	walk := tributaryQuery{RefID: "B", Signal: "random-walk", SeriesCount: 2, SampleIntervalMs: 1000, Amplitude: 3, Offset: 50, PeriodMs: 10_000, Alias: "Walk"}
+	square := tributaryQuery{RefID: "C", Signal: "square", SeriesCount: 1, SampleIntervalMs: 250, Amplitude: 2, Offset: -1, PeriodMs: 4_000, WithStreaming: true, Alias: "Sq"}
+	saw := tributaryQuery{RefID: "D", Signal: "sawtooth", SeriesCount: 4, SampleIntervalMs: 60_000, Amplitude: 0.5, Offset: 1e6, PeriodMs: 3_600_000}
+	counter := tributaryQuery{RefID: "E", Signal: "counter", SeriesCount: 2, SampleIntervalMs: 10, Amplitude: 1.5, Offset: -7}
 	streaming := sineQuery("A")
 	streaming.WithStreaming = true
 	return []queryCase{
@@ -51,11 +51,15 @@ func mixedQueries() []queryCase {
 		{refID: "G", json: `{"refId":"G","signal":"sine","seriesCount":500}`},
 		{refID: "H", json: `{"refId":"H","signal":"sine","seriesCount":50}`}, // beyond maxSeries=20
 		{refID: "I", json: `{"refId":"I","signal":"laser"}`},
-		{refID: "J", json: `{"refId":"J","intervalMs":"250","amplitude":"2.5"}`}, // numbers as text
+		{refID: "J", json: `{"refId":"J","sampleIntervalMs":"250","amplitude":"2.5"}`}, // numbers as text
 		{refID: "K", json: `{}`}, // every default
 		{refID: "L", json: `[1,2,3]`},
 		// 20 series x one day at 1 s with no maxDataPoints: capped at 1M points, with a warning notice.
-		{refID: "M", json: `{"refId":"M","signal":"sawtooth","seriesCount":20,"intervalMs":1000}`, span: 24 * time.Hour, maxDataPoints: -1},
+		{refID: "M", json: `{"refId":"M","signal":"sawtooth","seriesCount":20,"sampleIntervalMs":1000}`, span: 24 * time.Hour, maxDataPoints: -1},
+		// What DataSourceWithBackend really sends: its own bookkeeping, with the panel interval in
+		// intervalMs. That field is not the sample interval and must be ignored, even when odd.
+		{refID: "N", json: `{"refId":"N","signal":"sine","seriesCount":2,"sampleIntervalMs":500,"intervalMs":7,"maxDataPoints":600,"datasource":{"type":"tributary-streaming-datasource","uid":"x"},"datasourceId":3}`},
+		{refID: "O", json: `{"refId":"O","intervalMs":"soon"}`},
 	}
 }
 
@@ -96,6 +100,7 @@ func TestQueryDataMatchesGoSDK(t *testing.T) {
 			compareResponses(t, expected, actual, signalTolerance)
 			assertGrafanaBrowserEncoding(t, actual)
 			assertPointsCap(t, actual)
+			assertPanelIntervalIgnored(t, actual)
 		})
 	}
 }
@@ -232,6 +237,25 @@ func assertPointsCap(t *testing.T, r mixedResult) {
 	}
 	if size := len(r.raw.Responses["M"].Frames[0]); size >= 16<<20 {
 		t.Errorf("responses[M] encoded size: expected < 16 MiB, actual %d bytes", size)
+	}
+}
+
+// assertPanelIntervalIgnored: Grafana stamps the panel's interval into every query's intervalMs;
+// the sample interval is sampleIntervalMs (N), else the default 100 ms (O), never intervalMs.
+func assertPanelIntervalIgnored(t *testing.T, r mixedResult) {
+	t.Helper()
+	for ref, want := range map[string]time.Duration{"N": 500 * time.Millisecond, "O": 100 * time.Millisecond} {
+		resp := r.decoded.Responses[ref]
+		if resp.Error != nil || len(resp.Frames) != 1 || resp.Frames[0].Rows() < 2 {
+			t.Errorf("responses[%s]: expected one frame of samples, actual error %v, %d frames", ref, resp.Error, len(resp.Frames))
+			continue
+		}
+		times := resp.Frames[0].Fields[0]
+		t0, _ := times.ConcreteAt(0)
+		t1, _ := times.ConcreteAt(1)
+		if step := t1.(time.Time).Sub(t0.(time.Time)); step != want {
+			t.Errorf("responses[%s] sample spacing: expected %v, actual %v", ref, want, step)
+		}
 	}
 }
 

@@ -18,7 +18,7 @@ import (
 
 // streamQuery is a fast stream: 2 series every 10 ms, coalesced to 20 packets/s (stride 5 rows).
 func streamQuery(refID string) tributaryQuery {
-	return tributaryQuery{RefID: refID, Signal: "random-walk", SeriesCount: 2, IntervalMs: 10, Amplitude: 1, Offset: 0, PeriodMs: 10_000, WithStreaming: true}
+	return tributaryQuery{RefID: refID, Signal: "random-walk", SeriesCount: 2, SampleIntervalMs: 10, Amplitude: 1, Offset: 0, PeriodMs: 10_000, WithStreaming: true}
 }
 
 // activeChannels reads CheckHealth's jsonDetails.activeChannels.

@@ -32,7 +32,7 @@ describe('QueryEditor', () => {
     setup();
     expect(screen.getByLabelText('Signal')).toBeInTheDocument();
     expect(screen.getByLabelText('Series')).toHaveValue(String(DEFAULT_QUERY.seriesCount));
-    expect(screen.getByLabelText('Interval (ms)')).toHaveValue(String(DEFAULT_QUERY.intervalMs));
+    expect(screen.getByLabelText('Interval (ms)')).toHaveValue(String(DEFAULT_QUERY.sampleIntervalMs));
     expect(screen.getByLabelText('Amplitude')).toBeInTheDocument();
     expect(screen.getByLabelText('Offset')).toBeInTheDocument();
     expect(screen.getByLabelText('Period (ms)')).toBeInTheDocument();
@@ -61,13 +61,25 @@ describe('QueryEditor', () => {
     expect(onRunQuery).toHaveBeenCalledTimes(1);
   });
 
+  it('stores the interval as sampleIntervalMs, leaving the name intervalMs to Grafana', async () => {
+    const { onChange } = setup();
+    const interval = screen.getByLabelText('Interval (ms)');
+    await userEvent.clear(interval);
+    await userEvent.type(interval, '250');
+    await userEvent.tab();
+    expect(onChange).toHaveBeenCalledTimes(1);
+    const saved = onChange.mock.calls[0][0] as Record<string, unknown>;
+    expect(saved.sampleIntervalMs).toBe(250);
+    expect(saved).not.toHaveProperty('intervalMs');
+  });
+
   it('blocks an out-of-range value with a visible message', async () => {
     const { onChange, onRunQuery } = setup();
     const interval = screen.getByLabelText('Interval (ms)');
     await userEvent.clear(interval);
     await userEvent.type(interval, '1{Enter}');
     await userEvent.tab();
-    expect(screen.getByText('intervalMs must be between 10 and 3600000')).toBeVisible();
+    expect(screen.getByText('sampleIntervalMs must be between 10 and 3600000')).toBeVisible();
     expect(interval).toHaveAttribute('aria-invalid', 'true');
     expect(onChange).not.toHaveBeenCalled();
     expect(onRunQuery).not.toHaveBeenCalled();

@@ -20,7 +20,7 @@ function fieldId(refId: string, name: string): string {
 
 const NUMERIC_FIELDS: ReadonlyArray<{ key: NumericQueryKey; label: string; tooltip: string }> = [
   { key: 'seriesCount', label: 'Series', tooltip: 'How many series (value fields) the frame holds.' },
-  { key: 'intervalMs', label: 'Interval (ms)', tooltip: 'Time between two samples, in milliseconds.' },
+  { key: 'sampleIntervalMs', label: 'Interval (ms)', tooltip: 'Time between two samples, in milliseconds.' },
   { key: 'amplitude', label: 'Amplitude', tooltip: 'Peak deviation from the offset (random walk: step scale).' },
   { key: 'offset', label: 'Offset', tooltip: 'Centre line of the signal.' },
   { key: 'periodMs', label: 'Period (ms)', tooltip: 'Length of one cycle of a periodic signal, in milliseconds.' },
@@ -137,7 +137,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
           />
         </InlineField>
         {numberField('seriesCount')}
-        {numberField('intervalMs')}
+        {numberField('sampleIntervalMs')}
       </InlineFieldRow>
       <InlineFieldRow>
         {numberField('amplitude')}

@@ -14,8 +14,12 @@ export interface TributaryQuery extends DataQuery {
   signal: SignalKind;
   /** Number of series (value fields) in the frame, 1..maxSeries. */
   seriesCount: number;
-  /** Time between two samples, in milliseconds. */
-  intervalMs: number;
+  /**
+   * Time between two samples, in milliseconds. Not called `intervalMs` on purpose: Grafana's
+   * DataSourceWithBackend overwrites every query's `intervalMs` with the panel's interval before
+   * sending it, and alerting stores its own, so that name belongs to Grafana.
+   */
+  sampleIntervalMs: number;
   /** Peak deviation from `offset` (random walk: the step scale). */
   amplitude: number;
   /** Centre line of the signal. */
@@ -26,33 +30,12 @@ export interface TributaryQuery extends DataQuery {
   withStreaming: boolean;
   /** Optional legend prefix; template variables are applied to it. */
   alias?: string;
-  /**
-   * The sample interval as sent on the wire (and stored), same meaning as `intervalMs`. Needed because
-   * Grafana's DataSourceWithBackend overwrites every query's `intervalMs` with the panel's own interval
-   * before sending it (and alerting stores its own `intervalMs` too). The backend reads this first and
-   * falls back to `intervalMs`. Use `withSampleInterval` to fill it in.
-   */
-  sampleIntervalMs?: number;
-}
-
-/**
- * The query with `sampleIntervalMs` copied from `intervalMs`. Call it where `intervalMs` is still the
- * user's choice: the editor's onChange and DataSource.applyTemplateVariables (which runs before Grafana
- * overwrites `intervalMs`).
- */
-export function withSampleInterval<T extends Pick<TributaryQuery, 'intervalMs' | 'sampleIntervalMs'>>(query: T): T {
-  return typeof query.intervalMs === 'number' ? { ...query, sampleIntervalMs: query.intervalMs } : query;
-}
-
-/** The sample interval a stored query asks for: `sampleIntervalMs`, else `intervalMs`, else the default. */
-export function sampleIntervalOf(query: Partial<Pick<TributaryQuery, 'intervalMs' | 'sampleIntervalMs'>>): number {
-  return query.sampleIntervalMs ?? query.intervalMs ?? DEFAULT_QUERY.intervalMs;
 }
 
 /** The part of a query that defines the signal (everything but Grafana's own bookkeeping). */
 export type SignalParams = Pick<
   TributaryQuery,
-  'signal' | 'seriesCount' | 'intervalMs' | 'amplitude' | 'offset' | 'periodMs'
+  'signal' | 'seriesCount' | 'sampleIntervalMs' | 'amplitude' | 'offset' | 'periodMs'
 >;
 
 export interface NumericRange {
@@ -65,7 +48,7 @@ export interface NumericRange {
 /** Absolute ranges for numeric query parameters; a datasource may narrow them through its settings. */
 export const QUERY_RANGES = {
   seriesCount: { min: 1, max: 100, integer: true },
-  intervalMs: { min: 10, max: 3_600_000, integer: true },
+  sampleIntervalMs: { min: 10, max: 3_600_000, integer: true },
   amplitude: { min: 0, max: 1e9 },
   offset: { min: -1e9, max: 1e9 },
   periodMs: { min: 100, max: 86_400_000, integer: true },
@@ -77,7 +60,7 @@ export type NumericQueryKey = keyof typeof QUERY_RANGES;
 export const DEFAULT_QUERY: Omit<TributaryQuery, 'refId'> = {
   signal: 'sine',
   seriesCount: 3,
-  intervalMs: 100,
+  sampleIntervalMs: 100,
   amplitude: 10,
   offset: 0,
   periodMs: 10_000,

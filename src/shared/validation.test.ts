@@ -1,21 +1,23 @@
-import { DEFAULT_QUERY, QUERY_RANGES, sampleIntervalOf, withSampleInterval } from './query';
+import { DEFAULT_QUERY, QUERY_RANGES } from './query';
 import { DEFAULT_SETTINGS } from './settings';
 import { queryRangesFor, validateQuery, validateSettings } from './validation';
 
 describe('validateQuery', () => {
   it('fills every missing field with the defaults', () => {
     const result = validateQuery({ refId: 'A' });
-    expect(result).toEqual({ ok: true, query: { ...DEFAULT_QUERY, sampleIntervalMs: DEFAULT_QUERY.intervalMs, refId: 'A', alias: '' } });
+    expect(result).toEqual({ ok: true, query: { ...DEFAULT_QUERY, refId: 'A', alias: '' } });
   });
 
-  it('prefers sampleIntervalMs, since Grafana overwrites intervalMs with the panel interval on the wire', () => {
+  it("reads the sample interval from sampleIntervalMs only, never from Grafana's panel intervalMs", () => {
+    // DataSourceWithBackend stamps the panel interval into `intervalMs` on every query it sends.
     const result = validateQuery({ intervalMs: 3, sampleIntervalMs: 250 });
-    expect(result.ok && [result.query.intervalMs, result.query.sampleIntervalMs]).toEqual([250, 250]);
+    expect(result.ok && result.query.sampleIntervalMs).toBe(250);
+    const panelOnly = validateQuery({ intervalMs: 60_000 });
+    expect(panelOnly.ok && panelOnly.query.sampleIntervalMs).toBe(DEFAULT_QUERY.sampleIntervalMs);
+    // a nonsense panel interval is not ours to judge
+    expect(validateQuery({ intervalMs: 'soon' }).ok).toBe(true);
     const bad = validateQuery({ intervalMs: 250, sampleIntervalMs: 3 });
-    expect(!bad.ok && bad.problem).toMatchObject({ field: 'sampleIntervalMs', message: expect.stringMatching(/^sampleIntervalMs must be between 10/) });
-    // without it, intervalMs is read
-    const legacy = validateQuery({ intervalMs: 250 });
-    expect(legacy.ok && legacy.query.intervalMs).toBe(250);
+    expect(!bad.ok && bad.problem).toMatchObject({ field: 'sampleIntervalMs', message: 'sampleIntervalMs must be between 10 and 3600000 (got 3)' });
   });
 
   it('keeps Grafana bookkeeping fields and reads quoted numbers', () => {
@@ -27,7 +29,7 @@ describe('validateQuery', () => {
     [{ signal: 'triangle' }, 'signal', /signal must be one of random-walk, sine/],
     [{ seriesCount: 0 }, 'seriesCount', /between 1 and 100/],
     [{ seriesCount: 2.5 }, 'seriesCount', /whole number/],
-    [{ intervalMs: 'fast' }, 'intervalMs', /must be a number \(got "fast"\)/],
+    [{ sampleIntervalMs: 'fast' }, 'sampleIntervalMs', /^sampleIntervalMs must be a number \(got "fast"\)/],
     [{ amplitude: Number.NaN }, 'amplitude', /finite number/],
     [{ periodMs: 50 }, 'periodMs', /between 100 and/],
     [{ withStreaming: 'yes' }, 'withStreaming', /true or false/],
@@ -55,9 +57,9 @@ describe('validateQuery', () => {
     const series = validateQuery({ seriesCount: 6 }, settings);
     expect(series.ok).toBe(false);
     expect(!series.ok && series.problem).toMatchObject({ field: 'seriesCount', beyondSettings: true });
-    const interval = validateQuery({ intervalMs: 500, seriesCount: 5 }, settings);
-    expect(!interval.ok && interval.problem).toMatchObject({ field: 'intervalMs', beyondSettings: true });
-    expect(validateQuery({ intervalMs: 1000, seriesCount: 5 }, settings).ok).toBe(true);
+    const interval = validateQuery({ sampleIntervalMs: 500, seriesCount: 5 }, settings);
+    expect(!interval.ok && interval.problem).toMatchObject({ field: 'sampleIntervalMs', beyondSettings: true });
+    expect(validateQuery({ sampleIntervalMs: 1000, seriesCount: 5 }, settings).ok).toBe(true);
   });
 
   it('folds -0 into 0 so equal queries normalise equally', () => {
@@ -97,16 +99,7 @@ describe('queryRangesFor', () => {
   it('narrows series and interval ranges by the settings only', () => {
     const ranges = queryRangesFor({ maxSeries: 7, minIntervalMs: 250, maxPacketsPerSecond: 20 });
     expect(ranges.seriesCount).toEqual({ ...QUERY_RANGES.seriesCount, max: 7 });
-    expect(ranges.intervalMs).toEqual({ ...QUERY_RANGES.intervalMs, min: 250 });
+    expect(ranges.sampleIntervalMs).toEqual({ ...QUERY_RANGES.sampleIntervalMs, min: 250 });
     expect(ranges.amplitude).toEqual(QUERY_RANGES.amplitude);
-  });
-});
-
-describe('sample interval helpers', () => {
-  it('copies the chosen interval to the wire field and reads it back first', () => {
-    expect(withSampleInterval({ intervalMs: 500, sampleIntervalMs: 100 })).toEqual({ intervalMs: 500, sampleIntervalMs: 500 });
-    expect(sampleIntervalOf({ intervalMs: 1000, sampleIntervalMs: 250 })).toBe(250);
-    expect(sampleIntervalOf({ intervalMs: 1000 })).toBe(1000);
-    expect(sampleIntervalOf({})).toBe(DEFAULT_QUERY.intervalMs);
   });
 });

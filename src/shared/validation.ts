@@ -28,7 +28,7 @@ export function queryRangesFor(settings: TributarySettings): QueryRangeSet {
   return {
     ...QUERY_RANGES,
     seriesCount: { ...QUERY_RANGES.seriesCount, max: Math.min(QUERY_RANGES.seriesCount.max, settings.maxSeries) },
-    intervalMs: { ...QUERY_RANGES.intervalMs, min: Math.max(QUERY_RANGES.intervalMs.min, settings.minIntervalMs) },
+    sampleIntervalMs: { ...QUERY_RANGES.sampleIntervalMs, min: Math.max(QUERY_RANGES.sampleIntervalMs.min, settings.minIntervalMs) },
   };
 }
 
@@ -36,7 +36,7 @@ export function queryRangesFor(settings: TributarySettings): QueryRangeSet {
 export type NormalizedQuery = Omit<TributaryQuery, 'refId' | 'alias'> & { refId: string; alias: string };
 
 export interface QueryProblem {
-  /** The query field at fault (e.g. `intervalMs`), or `query` for the whole object. */
+  /** The query field at fault (e.g. `sampleIntervalMs`), or `query` for the whole object. */
   field: string;
   message: string;
   /** True when the value is well-formed but beyond this datasource's settings (not the absolute ranges). */
@@ -90,21 +90,21 @@ export function validateQuery(json: unknown, settings: TributarySettings = DEFAU
 
   const numbers = {} as Record<NumericQueryKey, number>;
   const narrowed = queryRangesFor(settings);
+  // Only our own keys are read: Grafana's bookkeeping (`intervalMs`, `maxDataPoints`, `datasource`, ...)
+  // rides along untouched and means nothing here.
   for (const key of NUMERIC_KEYS) {
-    // Grafana overwrites `intervalMs` on the wire with the panel's interval; `sampleIntervalMs` carries ours.
-    const field = key === 'intervalMs' && !isMissing(raw.sampleIntervalMs) ? 'sampleIntervalMs' : key;
-    const given = raw[field];
+    const given = raw[key];
     const value = isMissing(given) ? DEFAULT_QUERY[key] : readNumber(given);
     if (value === undefined) {
-      return fail(field, `${field} must be a number (got ${describe(given)})`);
+      return fail(key, `${key} must be a number (got ${describe(given)})`);
     }
     const absolute = rangeError(key, value);
     if (absolute) {
-      return fail(field, `${absolute.replace(key, field)} (got ${describe(given)})`);
+      return fail(key, `${absolute} (got ${describe(given)})`);
     }
     const limited = rangeError(key, value, narrowed[key]);
     if (limited) {
-      return fail(field, `${limited.replace(key, field)}: this datasource's settings allow no more (got ${describe(given)})`, true);
+      return fail(key, `${limited}: this datasource's settings allow no more (got ${describe(given)})`, true);
     }
     numbers[key] = value === 0 ? 0 : value; // fold -0 into 0 so equal queries encode equally
   }
@@ -125,7 +125,7 @@ export function validateQuery(json: unknown, settings: TributarySettings = DEFAU
   const refId = typeof raw.refId === 'string' ? raw.refId : '';
   return {
     ok: true,
-    query: { ...raw, refId, signal, ...numbers, sampleIntervalMs: numbers.intervalMs, withStreaming, alias: alias.trim() } as NormalizedQuery,
+    query: { ...raw, refId, signal, ...numbers, withStreaming, alias: alias.trim() } as NormalizedQuery,
   };
 }
 

@@ -93,7 +93,7 @@ it('swaps only the sidecar on a backend change; Grafana side keeps its launcher 
   const [oldPid] = servingPids();
   expect(processExists(oldPid)).toBe(true);
 
-  const streamPath = await streamPathFor(handshake, { ...DEFAULT_QUERY, seriesCount: 1, intervalMs: 50 });
+  const streamPath = await streamPathFor(handshake, { ...DEFAULT_QUERY, seriesCount: 1, sampleIntervalMs: 50 });
   const before = runStream(handshake, streamPath);
   await before.firstRows;
 

@@ -111,7 +111,7 @@ describe('dashboard provisioning', () => {
           expect([panel.title, key, rangeError(key, target[key] as number)]).toEqual([panel.title, key, undefined]);
         }
         expect(target.seriesCount as number).toBeLessThanOrEqual(settings.maxSeries);
-        expect(target.intervalMs as number).toBeGreaterThanOrEqual(settings.minIntervalMs);
+        expect(target.sampleIntervalMs as number).toBeGreaterThanOrEqual(settings.minIntervalMs);
       }
     }
   });

@@ -24,7 +24,7 @@ function randomQuery(random: () => number): StreamQuery {
   return {
     signal: pick(SIGNAL_KINDS),
     seriesCount: int(1, 100),
-    intervalMs: int(10, 3_600_000),
+    sampleIntervalMs: int(10, 3_600_000),
     amplitude: Math.abs(real()),
     offset: real(),
     periodMs: int(100, 86_400_000),
@@ -38,7 +38,7 @@ function periodic(signal: StreamQuery['signal']): boolean {
 
 describe('channel path codec', () => {
   it('encodes the example from the docs', () => {
-    const path = encodeChannelPath({ signal: 'sine', seriesCount: 3, intervalMs: 100, amplitude: 10, offset: 0, periodMs: 10_000, alias: 'CPU' });
+    const path = encodeChannelPath({ signal: 'sine', seriesCount: 3, sampleIntervalMs: 100, amplitude: 10, offset: 0, periodMs: 10_000, alias: 'CPU' });
     expect(path).toBe('v1/sine/n=3/i=100/a=10/o=0/p=10000/l=Q1BV');
   });
 
@@ -59,7 +59,7 @@ describe('channel path codec', () => {
   });
 
   it('gives a parameter that does not change the stream no say in the path', () => {
-    const base: StreamQuery = { signal: 'random-walk', seriesCount: 2, intervalMs: 50, amplitude: 1, offset: 0, periodMs: 1000, alias: '' };
+    const base: StreamQuery = { signal: 'random-walk', seriesCount: 2, sampleIntervalMs: 50, amplitude: 1, offset: 0, periodMs: 1000, alias: '' };
     expect(encodeChannelPath(base)).toBe(encodeChannelPath({ ...base, periodMs: 5000 }));
     expect(encodeChannelPath({ ...base, signal: 'sine' })).not.toBe(encodeChannelPath({ ...base, signal: 'sine', periodMs: 5000 }));
   });
@@ -131,8 +131,8 @@ describe('channel path codec', () => {
         expect(encodeChannelPath(q)).toBe(path);
         expect(q.seriesCount).toBeGreaterThanOrEqual(1);
         expect(q.seriesCount).toBeLessThanOrEqual(settings.maxSeries);
-        expect(q.intervalMs).toBeGreaterThanOrEqual(settings.minIntervalMs);
-        for (const key of ['intervalMs', 'amplitude', 'offset', 'periodMs'] as const) {
+        expect(q.sampleIntervalMs).toBeGreaterThanOrEqual(settings.minIntervalMs);
+        for (const key of ['sampleIntervalMs', 'amplitude', 'offset', 'periodMs'] as const) {
           expect(q[key]).toBeGreaterThanOrEqual(QUERY_RANGES[key].min);
           expect(q[key]).toBeLessThanOrEqual(QUERY_RANGES[key].max);
         }

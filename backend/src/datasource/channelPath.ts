@@ -39,7 +39,7 @@ export function encodeChannelPath(query: StreamQuery): string {
     CHANNEL_PATH_VERSION,
     query.signal,
     `n=${formatNumber(query.seriesCount)}`,
-    `i=${formatNumber(query.intervalMs)}`,
+    `i=${formatNumber(query.sampleIntervalMs)}`,
     `a=${formatNumber(query.amplitude)}`,
     `o=${formatNumber(query.offset)}`,
   ];
@@ -56,7 +56,7 @@ const NUMBER_TEXT = /^-?[0-9][0-9.e-]{0,30}$/;
 const BASE64URL_TEXT = /^[A-Za-z0-9_-]{1,200}$/;
 const KEYS: Record<string, keyof StreamQuery> = {
   n: 'seriesCount',
-  i: 'intervalMs',
+  i: 'sampleIntervalMs',
   a: 'amplitude',
   o: 'offset',
   p: 'periodMs',
@@ -100,7 +100,7 @@ export function parseChannelPath(path: unknown, settings: TributarySettings): Ch
       model[key] = Number(text);
     }
   }
-  for (const required of ['seriesCount', 'intervalMs', 'amplitude', 'offset'] as const) {
+  for (const required of ['seriesCount', 'sampleIntervalMs', 'amplitude', 'offset'] as const) {
     if (!(required in model)) {
       return notFound(`missing ${required}`);
     }
@@ -109,8 +109,8 @@ export function parseChannelPath(path: unknown, settings: TributarySettings): Ch
   if (!validated.ok) {
     return { status: 'permissionDenied', reason: validated.problem.message };
   }
-  const { seriesCount, intervalMs, amplitude, offset, periodMs, alias } = validated.query;
-  const query: StreamQuery = { signal, seriesCount, intervalMs, amplitude, offset, periodMs, alias };
+  const { seriesCount, sampleIntervalMs, amplitude, offset, periodMs, alias } = validated.query;
+  const query: StreamQuery = { signal, seriesCount, sampleIntervalMs, amplitude, offset, periodMs, alias };
   if (encodeChannelPath(query) !== path) {
     return notFound('not the canonical spelling of a Tributary channel path');
   }

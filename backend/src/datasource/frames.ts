@@ -1,6 +1,6 @@
 /**
  * The one frame shape Tributary sends everywhere (QueryData history, SubscribeStream schema, stream
- * packets): a `time` field plus one float64 field per series, on the grid step × intervalMs.
+ * packets): a `time` field plus one float64 field per series, on the grid step × sampleIntervalMs.
  */
 import { frame, numberField, timeField, type Frame, type FrameMeta } from '../sdk/frames';
 import type { StreamQuery } from './channelPath';
@@ -18,7 +18,7 @@ export function seriesNames(query: Pick<StreamQuery, 'signal' | 'seriesCount' | 
 
 export interface FrameShape {
   names: string[];
-  intervalMs: number;
+  sampleIntervalMs: number;
   refId?: string;
   meta?: FrameMeta;
 }
@@ -58,13 +58,13 @@ function assembleFrame(shape: FrameShape, firstStep: number, columns: Float64Arr
   const rows = columns.length > 0 ? columns[0].length : 0;
   const times = new Float64Array(rows);
   for (let row = 0; row < rows; row++) {
-    times[row] = (firstStep + row) * shape.intervalMs;
+    times[row] = (firstStep + row) * shape.sampleIntervalMs;
   }
   return frame({
     refId: shape.refId,
     meta: shape.meta,
     fields: [
-      timeField('time', times, { config: { interval: shape.intervalMs } }),
+      timeField('time', times, { config: { interval: shape.sampleIntervalMs } }),
       ...columns.map((values, i) => numberField(shape.names[i], values)),
     ],
   });

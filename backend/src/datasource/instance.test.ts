@@ -61,7 +61,7 @@ describe('Tributary datasource', () => {
 
   describe('QueryData', () => {
     it('returns history on the interval grid, most recent rows, one field per series', async () => {
-      const response = await runQuery(newInstance(), { signal: 'sine', seriesCount: 2, intervalMs: 100, withStreaming: false }, { from: T0 - 60_000, to: T0 }, 250);
+      const response = await runQuery(newInstance(), { signal: 'sine', seriesCount: 2, sampleIntervalMs: 100, withStreaming: false }, { from: T0 - 60_000, to: T0 }, 250);
       expect(response.status).toBe(200);
       const [frame] = response.frames!;
       expect(frame.refId).toBe('A');
@@ -76,6 +76,18 @@ describe('Tributary datasource', () => {
       expect(rows[0][0]).toBe(T0 - 50 - 249 * 100);
       expect(rows.every((r) => r[0] % 100 === 0)).toBe(true);
       expect(frame.meta?.channel).toBeUndefined();
+    });
+
+    it("samples at sampleIntervalMs and ignores the panel interval Grafana puts in intervalMs", async () => {
+      // DataSourceWithBackend overwrites every query's `intervalMs` with the panel's interval before sending.
+      const chosen = await runQuery(newInstance(), { sampleIntervalMs: 250, intervalMs: 60_000, withStreaming: true }, { from: T0 - 10_000, to: T0 });
+      const rows = frameRows(chosen.frames![0]);
+      expect(rows[1][0] - rows[0][0]).toBe(250);
+      expect(channelPath(chosen)).toBe('v1/sine/n=3/i=250/a=10/o=0/p=10000');
+      // Only the panel interval given: the default sample interval, and a non-number there is no error.
+      const panelOnly = await runQuery(newInstance(), { intervalMs: 'soon' }, { from: T0 - 10_000, to: T0 });
+      const defaults = frameRows(panelOnly.frames![0]);
+      expect(defaults[1][0] - defaults[0][0]).toBe(DEFAULT_QUERY.sampleIntervalMs);
     });
 
     it('names fields after the alias', async () => {
@@ -99,8 +111,8 @@ describe('Tributary datasource', () => {
     it('fails only the bad query with a 400 naming the field', () => {
       const instance = newInstance({ maxSeries: 5 });
       const base = dataQuery('A', T0 - 1000, T0, 100);
-      expect(() => instance.decodeQuery({ refId: 'A', intervalMs: 'soon' }, base)).toThrow(QueryError);
-      expect(() => instance.decodeQuery({ refId: 'A', intervalMs: 'soon' }, base)).toThrow(/"intervalMs"/);
+      expect(() => instance.decodeQuery({ refId: 'A', sampleIntervalMs: 'soon' }, base)).toThrow(QueryError);
+      expect(() => instance.decodeQuery({ refId: 'A', sampleIntervalMs: 'soon' }, base)).toThrow(/"sampleIntervalMs"/);
       try {
         instance.decodeQuery({ refId: 'A', seriesCount: 6 }, base);
         throw new Error('expected a QueryError');
@@ -120,7 +132,7 @@ describe('Tributary datasource', () => {
 
     it('caps huge ranges by points and says so, yielding to the event loop while it computes', async () => {
       jest.useRealTimers(); // the frame is computed in slices separated by setImmediate
-      const pending = runQuery(newInstance({ maxSeries: 100 }), { seriesCount: 100, intervalMs: 10, withStreaming: false }, { from: T0 - 86_400_000, to: T0 }, 0);
+      const pending = runQuery(newInstance({ maxSeries: 100 }), { seriesCount: 100, sampleIntervalMs: 10, withStreaming: false }, { from: T0 - 86_400_000, to: T0 }, 0);
       let otherWorkRan = false;
       setImmediate(() => (otherWorkRan = true));
       const frame = (await pending).frames![0];
@@ -133,7 +145,7 @@ describe('Tributary datasource', () => {
       jest.useRealTimers();
       const instance = newInstance({ maxSeries: 100 });
       const base = dataQuery('A', T0 - 86_400_000, T0, 0);
-      const model = instance.decodeQuery({ seriesCount: 100, intervalMs: 10 }, base);
+      const model = instance.decodeQuery({ seriesCount: 100, sampleIntervalMs: 10 }, base);
       const cancel = new AbortController();
       const pending = instance.query({ ...base, model }, requestContext(cancel.signal));
       cancel.abort();
@@ -144,7 +156,7 @@ describe('Tributary datasource', () => {
   describe('streams', () => {
     it('continue the history without a gap or a jump', async () => {
       const instance = newInstance();
-      const model = { signal: 'random-walk', seriesCount: 2, intervalMs: 100, withStreaming: true };
+      const model = { signal: 'random-walk', seriesCount: 2, sampleIntervalMs: 100, withStreaming: true };
       const history = await runQuery(instance, model, { from: T0 - 5000, to: T0 });
       const sender = new RecordingSender();
       const stop = new AbortController();
@@ -163,7 +175,7 @@ describe('Tributary datasource', () => {
 
     it('send the schema first, then data-only packets, never more than maxPacketsPerSecond', async () => {
       const instance = newInstance({ maxPacketsPerSecond: 10 });
-      const path = channelPath(await runQuery(instance, { intervalMs: 10, withStreaming: true }, { from: T0 - 100, to: T0 }));
+      const path = channelPath(await runQuery(instance, { sampleIntervalMs: 10, withStreaming: true }, { from: T0 - 100, to: T0 }));
       const sender = new RecordingSender();
       const stop = new AbortController();
       const run = instance.runStream(streamRequest(path), sender, requestContext(stop.signal));
@@ -229,7 +241,7 @@ describe('Tributary datasource', () => {
 
     it('stop everything within 100 ms of the cancel', async () => {
       const instance = newInstance();
-      const path = channelPath(await runQuery(instance, { intervalMs: 10, withStreaming: true }, { from: T0 - 100, to: T0 }));
+      const path = channelPath(await runQuery(instance, { sampleIntervalMs: 10, withStreaming: true }, { from: T0 - 100, to: T0 }));
       const sender = new RecordingSender();
       const stop = new AbortController();
       let ended = false;
@@ -249,7 +261,7 @@ describe('Tributary datasource', () => {
     it('keep a slow reader bounded and count the points it misses', async () => {
       const registry = new Registry();
       const instance = newInstance({ maxSeries: 100 }, registry);
-      const path = channelPath(await runQuery(instance, { seriesCount: 100, intervalMs: 10, withStreaming: true }, { from: T0 - 100, to: T0 }));
+      const path = channelPath(await runQuery(instance, { seriesCount: 100, sampleIntervalMs: 10, withStreaming: true }, { from: T0 - 100, to: T0 }));
       const sender = new RecordingSender();
       sender.hasRoom = false;
       const stop = new AbortController();

@@ -120,7 +120,7 @@ export class TributaryInstance implements DataSourceInstance<TributaryQuery> {
     }
     // Schema only: the browser appends initial rows after the QueryData history it already holds, so
     // "recent rows" here would repeat timestamps it has and draw a line going back in time.
-    const shape = { names: seriesNames(parsed.query), intervalMs: parsed.query.intervalMs };
+    const shape = { names: seriesNames(parsed.query), sampleIntervalMs: parsed.query.sampleIntervalMs };
     return {
       status: 'ok',
       initialData: signalFrame(shape, new SignalGenerator(parsed.query, this.uid), 0, 0),
@@ -161,19 +161,19 @@ export class TributaryInstance implements DataSourceInstance<TributaryQuery> {
   }
 
   private async history(query: NormalizedQuery, request: DataQuery, signal: AbortSignal): Promise<DataResponse> {
-    const window = historyWindow(request.timeRange, query.intervalMs, request.maxDataPoints, query.seriesCount);
+    const window = historyWindow(request.timeRange, query.sampleIntervalMs, request.maxDataPoints, query.seriesCount);
     const meta: FrameMeta = { preferredVisualisationType: 'graph' };
     if (window.cappedByPoints) {
       const notice: Notice = {
         severity: 'warning',
-        text: `Showing the latest ${window.rows} of ${window.rows + window.omittedRows} samples; increase intervalMs or narrow the time range to see all of them.`,
+        text: `Showing the latest ${window.rows} of ${window.rows + window.omittedRows} samples; increase sampleIntervalMs or narrow the time range to see all of them.`,
       };
       meta.notices = [notice];
     }
     if (query.withStreaming) {
       meta.channel = this.channelFor(query);
     }
-    const shape = { names: seriesNames(query), intervalMs: query.intervalMs, refId: request.refId, meta };
+    const shape = { names: seriesNames(query), sampleIntervalMs: query.sampleIntervalMs, refId: request.refId, meta };
     const frame = await signalFrameAsync(shape, new SignalGenerator(query, this.uid), window.firstStep, window.rows, signal);
     return { frames: [frame], status: 200 };
   }

@@ -20,7 +20,7 @@ const ROUTES: Record<string, Route> = {
         ...info,
         parameters: {
           seriesCount: parameter('seriesCount'),
-          intervalMs: parameter('intervalMs'),
+          sampleIntervalMs: parameter('sampleIntervalMs'),
           amplitude: parameter('amplitude'),
           offset: parameter('offset'),
           ...(info.periodic ? { periodMs: parameter('periodMs') } : {}),

@@ -5,7 +5,7 @@ import { SignalGenerator } from './signals';
 const NOW_STEP = Math.floor(1_764_000_000_000 / 100); // around "now" at 100 ms
 
 function params(overrides: Partial<SignalParams> = {}): SignalParams {
-  return { signal: 'random-walk', seriesCount: 3, intervalMs: 100, amplitude: 1, offset: 0, periodMs: 10_000, ...overrides };
+  return { signal: 'random-walk', seriesCount: 3, sampleIntervalMs: 100, amplitude: 1, offset: 0, periodMs: 10_000, ...overrides };
 }
 
 describe('random walk', () => {
@@ -64,7 +64,7 @@ describe('SignalGenerator', () => {
   });
 
   it('draws the periodic signals with the given period, amplitude and per-series phase', () => {
-    const p = params({ intervalMs: 250, periodMs: 1000, amplitude: 2, offset: 5, seriesCount: 2 });
+    const p = params({ sampleIntervalMs: 250, periodMs: 1000, amplitude: 2, offset: 5, seriesCount: 2 });
     const first = Math.floor(1_764_000_000_000 / 250); // a multiple of 4 steps: phase 0
     const sine = new SignalGenerator({ ...p, signal: 'sine' }, 'u').columns(first, 4);
     expect(Array.from(sine[0]).map((v) => Math.round(v * 1e9) / 1e9)).toEqual([5, 7, 5, 3]);

@@ -1,6 +1,6 @@
 /**
  * The signal generators. Every value is a pure function of (datasource uid, signal parameters,
- * series index, step) where step = timestamp / intervalMs, so QueryData history and live streams
+ * series index, step) where step = timestamp / sampleIntervalMs, so QueryData history and live streams
  * (in this process or another) compute the same number for the same instant.
  */
 import type { SignalParams } from '../../../src/shared/query';
@@ -18,16 +18,16 @@ function phase(timeMs: number, periodMs: number, shift: number): number {
 }
 
 function seriesFunction(params: SignalParams, seed: number, series: number): SeriesFunction {
-  const { amplitude, offset, intervalMs, periodMs, seriesCount } = params;
+  const { amplitude, offset, sampleIntervalMs, periodMs, seriesCount } = params;
   // Periodic signals spread their series evenly over one period (three series → three-phase).
   const shift = series / seriesCount;
   switch (params.signal) {
     case 'sine':
-      return (step) => offset + amplitude * Math.sin(2 * Math.PI * phase(step * intervalMs, periodMs, shift));
+      return (step) => offset + amplitude * Math.sin(2 * Math.PI * phase(step * sampleIntervalMs, periodMs, shift));
     case 'square':
-      return (step) => (phase(step * intervalMs, periodMs, shift) < 0.5 ? offset + amplitude : offset - amplitude);
+      return (step) => (phase(step * sampleIntervalMs, periodMs, shift) < 0.5 ? offset + amplitude : offset - amplitude);
     case 'sawtooth':
-      return (step) => offset - amplitude + 2 * amplitude * phase(step * intervalMs, periodMs, shift);
+      return (step) => offset - amplitude + 2 * amplitude * phase(step * sampleIntervalMs, periodMs, shift);
     case 'counter':
       return (step) => offset + amplitude * (series + 1) * step;
     case 'random-walk': {

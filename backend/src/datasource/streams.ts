@@ -45,9 +45,9 @@ export class SignalChannelSource implements ChannelSource<StepRange> {
     const { query, datasourceUid, maxPacketsPerSecond } = options;
     this.clock = options.clock ?? systemClock;
     this.scheduler = options.scheduler ?? new DeadlineScheduler(this.clock);
-    this.stride = Math.max(1, Math.ceil(1000 / maxPacketsPerSecond / query.intervalMs));
+    this.stride = Math.max(1, Math.ceil(1000 / maxPacketsPerSecond / query.sampleIntervalMs));
     this.maxRows = Math.max(this.stride, Math.floor(MAX_POINTS_PER_PACKET / query.seriesCount));
-    this.shape = { names: seriesNames(query), intervalMs: query.intervalMs };
+    this.shape = { names: seriesNames(query), sampleIntervalMs: query.sampleIntervalMs };
     this.generator = new SignalGenerator(query, datasourceUid);
   }
 
@@ -66,19 +66,19 @@ export class SignalChannelSource implements ChannelSource<StepRange> {
 
   run(emit: (batch: StepRange) => void, signal: AbortSignal): Promise<void> {
     const { clock, scheduler, stride } = this;
-    const intervalMs = this.options.query.intervalMs;
+    const sampleIntervalMs = this.options.query.sampleIntervalMs;
     return new Promise((resolve) => {
       let cancelWake: () => void = () => undefined;
       const schedule = () => {
         const wakeStep = (Math.floor(this.lastStep! / stride) + 1) * stride;
-        cancelWake = scheduler.schedule(wakeStep * intervalMs, tick);
+        cancelWake = scheduler.schedule(wakeStep * sampleIntervalMs, tick);
       };
       // Called by the scheduler once the clock has reached the wake time.
       const tick = () => {
         if (signal.aborted) {
           return;
         }
-        const dueStep = Math.floor(clock.now() / intervalMs);
+        const dueStep = Math.floor(clock.now() / sampleIntervalMs);
         if (dueStep < this.lastStep! - this.maxRows) {
           this.lastStep = dueStep; // the wall clock went back: follow it rather than fall silent
         } else if (dueStep > this.lastStep!) {
@@ -102,7 +102,7 @@ export class SignalChannelSource implements ChannelSource<StepRange> {
         },
         { once: true },
       );
-      this.lastStep ??= Math.floor(clock.now() / intervalMs);
+      this.lastStep ??= Math.floor(clock.now() / sampleIntervalMs);
       schedule();
     });
   }

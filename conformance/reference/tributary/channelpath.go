@@ -15,7 +15,7 @@ var (
 	validPath   = regexp.MustCompile(`^[A-Za-z0-9_\-/=.]+$`)
 	pathNumber  = regexp.MustCompile(`^-?[0-9][0-9.e-]{0,30}$`)
 	pathBase64  = regexp.MustCompile(`^[A-Za-z0-9_-]{1,200}$`)
-	pathKeyName = map[string]string{"n": "seriesCount", "i": "intervalMs", "a": "amplitude", "o": "offset", "p": "periodMs", "l": "alias"}
+	pathKeyName = map[string]string{"n": "seriesCount", "i": "sampleIntervalMs", "a": "amplitude", "o": "offset", "p": "periodMs", "l": "alias"}
 )
 
 // EncodeChannelPath gives the canonical path of a stream.
@@ -24,7 +24,7 @@ func EncodeChannelPath(q StreamQuery) string {
 		ChannelPathVersion,
 		q.Signal,
 		"n=" + JSNumber(float64(q.SeriesCount)),
-		"i=" + JSNumber(q.IntervalMs),
+		"i=" + JSNumber(q.SampleIntervalMs),
 		"a=" + JSNumber(q.Amplitude),
 		"o=" + JSNumber(q.Offset),
 	}
@@ -94,7 +94,7 @@ func ParseChannelPath(path string, s Settings) (StreamQuery, PathStatus, string)
 		}
 		model[key] = n
 	}
-	for _, required := range []string{"seriesCount", "intervalMs", "amplitude", "offset"} {
+	for _, required := range []string{"seriesCount", "sampleIntervalMs", "amplitude", "offset"} {
 		if _, ok := model[required]; !ok {
 			return notFound("missing " + required)
 		}

@@ -23,16 +23,16 @@ func SeriesNames(q StreamQuery) []string {
 	return names
 }
 
-// SignalFrame mirrors signalFrame: a "time" field (config.interval = intervalMs) and one float64
+// SignalFrame mirrors signalFrame: a "time" field (config.interval = sampleIntervalMs) and one float64
 // field per series for rows consecutive steps from firstStep.
-func SignalFrame(names []string, intervalMs float64, gen *Generator, firstStep float64, rows int) *data.Frame {
+func SignalFrame(names []string, sampleIntervalMs float64, gen *Generator, firstStep float64, rows int) *data.Frame {
 	times := make([]time.Time, rows)
 	for r := range times {
-		ms := int64((firstStep + float64(r)) * intervalMs)
+		ms := int64((firstStep + float64(r)) * sampleIntervalMs)
 		times[r] = time.UnixMilli(ms).UTC()
 	}
 	timeField := data.NewField("time", nil, times)
-	timeField.Config = &data.FieldConfig{Interval: intervalMs}
+	timeField.Config = &data.FieldConfig{Interval: sampleIntervalMs}
 	fields := []*data.Field{timeField}
 	for i, col := range gen.Columns(firstStep, rows) {
 		fields = append(fields, data.NewField(names[i], nil, col))

@@ -14,9 +14,9 @@ type HistoryWindow struct {
 	CappedByPoints bool
 }
 
-func History(fromMs, toMs, intervalMs float64, maxDataPoints int64, seriesCount int) HistoryWindow {
-	lastStep := math.Floor(toMs / intervalMs)
-	firstInRange := math.Ceil(fromMs / intervalMs)
+func History(fromMs, toMs, sampleIntervalMs float64, maxDataPoints int64, seriesCount int) HistoryWindow {
+	lastStep := math.Floor(toMs / sampleIntervalMs)
+	firstInRange := math.Ceil(fromMs / sampleIntervalMs)
 	available := math.Max(0, lastStep-firstInRange+1)
 	pointsCap := math.Max(1, math.Floor(MaxPointsPerFrame/float64(seriesCount)))
 	askedCap := math.Inf(1)

@@ -28,19 +28,19 @@ type NumericRange struct {
 }
 
 // numericKeys in the order of QUERY_RANGES (validation reports the first bad one).
-var numericKeys = []string{"seriesCount", "intervalMs", "amplitude", "offset", "periodMs"}
+var numericKeys = []string{"seriesCount", "sampleIntervalMs", "amplitude", "offset", "periodMs"}
 
 // QueryRanges mirrors QUERY_RANGES.
 var QueryRanges = map[string]NumericRange{
-	"seriesCount": {1, 100, true},
-	"intervalMs":  {10, 3_600_000, true},
-	"amplitude":   {0, 1e9, false},
-	"offset":      {-1e9, 1e9, false},
-	"periodMs":    {100, 86_400_000, true},
+	"seriesCount":      {1, 100, true},
+	"sampleIntervalMs": {10, 3_600_000, true},
+	"amplitude":        {0, 1e9, false},
+	"offset":           {-1e9, 1e9, false},
+	"periodMs":         {100, 86_400_000, true},
 }
 
 // defaultNumbers and the other defaults mirror DEFAULT_QUERY.
-var defaultNumbers = map[string]float64{"seriesCount": 3, "intervalMs": 100, "amplitude": 10, "offset": 0, "periodMs": 10_000}
+var defaultNumbers = map[string]float64{"seriesCount": 3, "sampleIntervalMs": 100, "amplitude": 10, "offset": 0, "periodMs": 10_000}
 
 const (
 	defaultSignal        = "sine"
@@ -133,9 +133,9 @@ func QueryRangesFor(s Settings) map[string]NumericRange {
 	sc := out["seriesCount"]
 	sc.Max = math.Min(sc.Max, s.MaxSeries)
 	out["seriesCount"] = sc
-	iv := out["intervalMs"]
+	iv := out["sampleIntervalMs"]
 	iv.Min = math.Max(iv.Min, s.MinIntervalMs)
-	out["intervalMs"] = iv
+	out["sampleIntervalMs"] = iv
 	return out
 }
 
@@ -202,13 +202,13 @@ func ValidateQuery(raw any, s Settings) (Query, *QueryProblem) {
 		RefID:         refID,
 		WithStreaming: ws,
 		StreamQuery: StreamQuery{
-			Signal:      signal.(string),
-			SeriesCount: int(numbers["seriesCount"]),
-			IntervalMs:  numbers["intervalMs"],
-			Amplitude:   numbers["amplitude"],
-			Offset:      numbers["offset"],
-			PeriodMs:    numbers["periodMs"],
-			Alias:       strings.TrimSpace(aliasText),
+			Signal:           signal.(string),
+			SeriesCount:      int(numbers["seriesCount"]),
+			SampleIntervalMs: numbers["sampleIntervalMs"],
+			Amplitude:        numbers["amplitude"],
+			Offset:           numbers["offset"],
+			PeriodMs:         numbers["periodMs"],
+			Alias:            strings.TrimSpace(aliasText),
 		},
 	}, nil
 }

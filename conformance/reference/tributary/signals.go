@@ -3,18 +3,18 @@ package tributary
 import "math"
 
 // Signal generators, ported from signals.ts: a value depends only on (datasource uid, signal
-// parameters, series index, step), step = time / intervalMs. float64() conversions stop the
+// parameters, series index, step), step = time / sampleIntervalMs. float64() conversions stop the
 // compiler from fusing multiply-adds, so the rounding matches JavaScript's.
 
 // StreamQuery is the part of a query a stream depends on.
 type StreamQuery struct {
-	Signal      string
-	SeriesCount int
-	IntervalMs  float64
-	Amplitude   float64
-	Offset      float64
-	PeriodMs    float64
-	Alias       string
+	Signal           string
+	SeriesCount      int
+	SampleIntervalMs float64
+	Amplitude        float64
+	Offset           float64
+	PeriodMs         float64
+	Alias            string
 }
 
 func phase(timeMs, periodMs, shift float64) float64 {
@@ -30,7 +30,7 @@ type seriesFunc func(step float64) float64
 
 func newSeriesFunc(q StreamQuery, seed uint32, series int) seriesFunc {
 	shift := float64(series) / float64(q.SeriesCount)
-	a, o, iv, p := q.Amplitude, q.Offset, q.IntervalMs, q.PeriodMs
+	a, o, iv, p := q.Amplitude, q.Offset, q.SampleIntervalMs, q.PeriodMs
 	switch q.Signal {
 	case "sine":
 		return func(step float64) float64 {

@@ -32,7 +32,7 @@ type SignalSource struct {
 }
 
 func NewSignalSource(q StreamQuery, datasourceUID string, maxPacketsPerSecond float64) *SignalSource {
-	stride := math.Max(1, math.Ceil(1000/maxPacketsPerSecond/q.IntervalMs))
+	stride := math.Max(1, math.Ceil(1000/maxPacketsPerSecond/q.SampleIntervalMs))
 	return &SignalSource{
 		query:   q,
 		stride:  stride,
@@ -43,7 +43,7 @@ func NewSignalSource(q StreamQuery, datasourceUID string, maxPacketsPerSecond fl
 }
 
 func (s *SignalSource) SchemaPacket() (Packet, bool) {
-	b, err := data.FrameToJSON(SignalFrame(s.names, s.query.IntervalMs, s.gen, 0, 0), data.IncludeSchemaOnly)
+	b, err := data.FrameToJSON(SignalFrame(s.names, s.query.SampleIntervalMs, s.gen, 0, 0), data.IncludeSchemaOnly)
 	if err != nil {
 		return Packet{}, false
 	}
@@ -56,7 +56,7 @@ func (s *SignalSource) Encode(batches []StepRange) (Packet, error) {
 	first := batches[0].First
 	last := batches[len(batches)-1]
 	rows := int(last.First + float64(last.Count) - first)
-	b, err := data.FrameToJSON(SignalFrame(s.names, s.query.IntervalMs, s.gen, first, rows), data.IncludeDataOnly)
+	b, err := data.FrameToJSON(SignalFrame(s.names, s.query.SampleIntervalMs, s.gen, first, rows), data.IncludeDataOnly)
 	if err != nil {
 		return Packet{}, err
 	}
@@ -73,7 +73,7 @@ func untilMs(deadline float64) time.Duration {
 }
 
 func (s *SignalSource) Run(ctx context.Context, emit func(StepRange)) error {
-	iv := s.query.IntervalMs
+	iv := s.query.SampleIntervalMs
 	if !s.started {
 		s.started = true
 		s.lastStep = math.Floor(nowMs() / iv)
