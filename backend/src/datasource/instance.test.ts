@@ -27,10 +27,11 @@ function runQuery(
   model: Record<string, unknown>,
   range: { from: number; to: number },
   maxDataPoints = 1000,
+  headers: Record<string, string> = {},
 ): Promise<DataResponse> {
   const base = dataQuery('A', range.from, range.to, maxDataPoints);
   const decoded = instance.decodeQuery({ refId: 'A', ...model }, base);
-  return instance.query({ ...base, model: decoded } as TypedDataQuery<TributaryQuery>, requestContext());
+  return instance.query({ ...base, model: decoded } as TypedDataQuery<TributaryQuery>, { ...requestContext(), headers });
 }
 
 /** Rows of a QueryData frame as [timeMs, ...values]. */
@@ -106,6 +107,17 @@ describe('Tributary datasource', () => {
       expect(b.frames![0].meta!.channel).toBe(channel);
       expect(channel.length).toBeLessThanOrEqual(160);
       expect(channel).toMatch(/^[A-Za-z0-9_\-/=.]+$/);
+    });
+
+    it('answers alert rule evaluations (FromAlert) with plain history and no channel', async () => {
+      const model = { withStreaming: true, signal: 'counter', seriesCount: 1 };
+      const range = { from: T0 - 5000, to: T0 };
+      const panel = await runQuery(newInstance(), model, range);
+      const alert = await runQuery(newInstance(), model, range, 1000, { FromAlert: 'true' });
+      expect(panel.frames![0].meta!.channel).toBeDefined();
+      expect(alert.status).toBe(200);
+      expect(alert.frames![0].meta?.channel).toBeUndefined();
+      expect(frameRows(alert.frames![0])).toEqual(frameRows(panel.frames![0]));
     });
 
     it('fails only the bad query with a 400 naming the field', () => {

@@ -88,7 +88,7 @@ export class TributaryInstance implements DataSourceInstance<TributaryQuery> {
   async query(query: TypedDataQuery<TributaryQuery>, ctx: RequestContext): Promise<DataResponse> {
     const stopTimer = this.metrics.queryDuration.startTimer();
     try {
-      const response = await this.history(query.model as NormalizedQuery, query, ctx.signal);
+      const response = await this.history(query.model as NormalizedQuery, query, ctx.signal, isAlertQuery(ctx));
       this.metrics.queries.inc({ status: 'ok' });
       return response;
     } catch (error) {
@@ -160,7 +160,12 @@ export class TributaryInstance implements DataSourceInstance<TributaryQuery> {
     this.hub.close();
   }
 
-  private async history(query: NormalizedQuery, request: DataQuery, signal: AbortSignal): Promise<DataResponse> {
+  private async history(
+    query: NormalizedQuery,
+    request: DataQuery,
+    signal: AbortSignal,
+    fromAlert: boolean,
+  ): Promise<DataResponse> {
     const window = historyWindow(request.timeRange, query.sampleIntervalMs, request.maxDataPoints, query.seriesCount);
     const meta: FrameMeta = { preferredVisualisationType: 'graph' };
     if (window.cappedByPoints) {
@@ -170,7 +175,8 @@ export class TributaryInstance implements DataSourceInstance<TributaryQuery> {
       };
       meta.notices = [notice];
     }
-    if (query.withStreaming) {
+    // Alert rules evaluate plain QueryData and never subscribe, so they get no channel.
+    if (query.withStreaming && !fromAlert) {
       meta.channel = this.channelFor(query);
     }
     const shape = { names: seriesNames(query), sampleIntervalMs: query.sampleIntervalMs, refId: request.refId, meta };
@@ -192,4 +198,9 @@ export class TributaryInstance implements DataSourceInstance<TributaryQuery> {
     }
     throw new QueryError(`cannot build a live channel for this datasource: ${channel.message}`, 500);
   }
+}
+
+/** Grafana marks queries from alert rule evaluation with the `FromAlert: true` header. */
+function isAlertQuery(ctx: RequestContext): boolean {
+  return ctx.headers?.FromAlert === 'true';
 }
