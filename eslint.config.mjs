@@ -7,7 +7,7 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['dist/**', 'node_modules/**', 'conformance/**', 'coverage/**', '.bench/**', 'playwright-report/**', 'test-results/**'],
+    ignores: ['dist/**', '.build/**', 'node_modules/**', 'conformance/**', 'coverage/**', '.bench/**', 'playwright-report/**', 'test-results/**'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
@@ -38,7 +38,7 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
-    // Tests drive dynamic things (proto-loader gRPC clients, parsed JSON, lazily required modules);
+    // Tests drive dynamic things (generic gRPC clients, parsed JSON, lazily required modules);
     // `any` and inline require() are accepted there, not in shipped code.
     files: ['**/*.test.{ts,tsx}', 'tests/**/*.{ts,tsx}', 'backend/test/**/*.{ts,tsx}', 'src/test/**/*.{ts,tsx}', 'bench/**/*.ts'],
     languageOptions: { globals: { ...globals.jest } },

@@ -62,11 +62,10 @@ function legacyGrafanaPrefix({ request }: ExternalItemFunctionData, callback: (e
 }
 
 /**
- * Files in dist/ that other build steps own: the Node backend bundle, the launchers (and Go-style
- * binaries, as create-plugin keeps them), and dist/test/ where backend tests bundle their fixtures
- * (a frontend build running next to them must not delete those mid-test).
+ * Files in dist/ that other build steps own: the Node backend bundle and the launchers (and Go-style
+ * binaries, as create-plugin keeps them). Test bundles live in .build/test/, outside the plugin.
  */
-export const KEEP_IN_DIST = /^(backend(\/|$)|test(\/|$)|gpx_tributary_|.*?_(amd64|arm(64)?)(\.exe)?$|go_plugin_build_manifest$)/;
+export const KEEP_IN_DIST = /^(backend(\/|$)|gpx_tributary_|.*?_(amd64|arm(64)?)(\.exe)?$|go_plugin_build_manifest$)/;
 
 type Env = Record<string, string | boolean | undefined>;
 

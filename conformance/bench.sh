@@ -8,24 +8,10 @@ set -euo pipefail
 here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd -- "$here/.." && pwd)
 
-if ! command -v go >/dev/null 2>&1; then
-  echo "bench:conformance: SKIPPED — Go is not installed"
-  exit 0
-fi
-# go.mod asks for Go 1.26.5 (grafana-plugin-sdk-go's minimum); Go >= 1.21 fetches that toolchain
-# from the module proxy by itself, older Go (e.g. Debian's golang-go 1.19) cannot build the suite.
-go_minor=$(go env GOVERSION | sed -n 's/^go1\.\([0-9]*\).*/\1/p')
-if [ -z "$go_minor" ] || [ "$go_minor" -lt 21 ]; then
-  echo "bench:conformance: SKIPPED — $(go env GOVERSION) is too old (need Go >= 1.21, which fetches Go 1.26.5 itself)"
-  exit 0
-fi
-
-for f in "$repo/dist/gpx_tributary_linux_amd64" "$repo/dist/backend/main.js"; do
-  if [ ! -e "$f" ]; then
-    echo "bench:conformance: $f is missing; run 'npm run build:backend' first" >&2
-    exit 1
-  fi
-done
+# shellcheck source=preflight.sh
+source "$here/preflight.sh"
+require_go bench:conformance
+require_built_backend bench:conformance "$repo"
 
 cd "$here"
 bench='.'

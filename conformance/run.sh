@@ -7,28 +7,10 @@ set -euo pipefail
 here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd -- "$here/.." && pwd)
 
-if ! command -v go >/dev/null 2>&1; then
-  echo "conformance: SKIPPED — Go is not installed (install Go >= 1.26 to run the Grafana conformance suite)"
-  exit 0
-fi
-
-# go.mod asks for Go 1.26.5 (grafana-plugin-sdk-go's minimum); Go >= 1.21 fetches that toolchain
-# from the module proxy by itself, older Go (e.g. Debian's golang-go 1.19) cannot build the suite.
-go_minor=$(go env GOVERSION | sed -n 's/^go1\.\([0-9]*\).*/\1/p')
-if [ -z "$go_minor" ] || [ "$go_minor" -lt 21 ]; then
-  echo "conformance: SKIPPED — $(go env GOVERSION) is too old (need Go >= 1.21, which fetches Go 1.26.5 itself)"
-  exit 0
-fi
-
-missing=()
-for f in "$repo/dist/gpx_tributary_linux_amd64" "$repo/dist/backend/main.js"; do
-  [ -e "$f" ] || missing+=("$f")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "conformance: FAILED — the backend is not built: missing ${missing[*]}" >&2
-  echo "conformance: run 'npm run build:backend' (or 'npm run build') in $repo first" >&2
-  exit 1
-fi
+# shellcheck source=preflight.sh
+source "$here/preflight.sh"
+require_go conformance
+require_built_backend conformance "$repo"
 if ! command -v node >/dev/null 2>&1; then
   echo "conformance: FAILED — node is not on PATH (managed and sidecar modes start the backend with node)" >&2
   exit 1

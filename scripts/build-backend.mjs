@@ -1,6 +1,6 @@
 // Bundles the Node backend into one file that plain `node` runs without node_modules:
 //   node scripts/build-backend.mjs                        backend/src/main.ts → dist/backend/main.js
-//   node scripts/build-backend.mjs --entry E --outfile O  any other entry (tests bundle their own plugins)
+//   node scripts/build-backend.mjs --entry E --outfile O  any other entry (tests bundle theirs into .build/test/)
 // The .proto files are embedded as a protobufjs JSON descriptor (see backend/src/sdk/wire/protos.ts),
 // so nothing else has to ship next to the bundle.
 import { build } from 'esbuild';

@@ -7,25 +7,17 @@
  * QueryData history followed by the streamed samples, with no gap in the schema.
  */
 import './test/domPolyfills';
-import {
-  CoreApp,
-  LoadingState,
-  StreamingDataFrame,
-  dateTime,
-  type DataFrameJSON,
-  type DataQueryRequest,
-  type DataQueryResponse,
-} from '@grafana/data';
-import { setGrafanaLiveSrv, setTemplateSrv, type BackendSrvRequest, type GrafanaLiveSrv, type LiveDataStreamOptions, type TemplateSrv } from '@grafana/runtime';
-import { Subject, type Observable } from 'rxjs';
+import { LoadingState, type DataFrameJSON, type DataQueryResponse } from '@grafana/data';
+import { setTemplateSrv, type BackendSrvRequest, type TemplateSrv } from '@grafana/runtime';
 
 import { tributaryPlugin } from '../backend/src/datasource';
 import { factoryContext, instanceSettings as backendSettings, requestContext, streamRequest } from '../backend/src/datasource/testSupport';
 import { frameToJSON } from '../backend/src/sdk/frames';
 import { RecordingSender } from '../backend/src/sdk/live/testing';
 import type { DataSourceInstance } from '../backend/src/sdk/types';
-import { DEFAULT_QUERY, type TributaryQuery } from './shared/query';
+import type { TributaryQuery } from './shared/query';
 import { fakeBackendSrv, makeDataSource } from './test/grafana';
+import { dashboardRequest, fakeLive, type FakeLiveStream } from './test/live';
 
 const UID = 'trib-uid';
 const PACKETS = 3;
@@ -66,52 +58,34 @@ describe('frontend ↔ our backend datasource over the Live path', () => {
 
     const abort = new AbortController();
     const sender = new RecordingSender();
-    let buffer: StreamingDataFrame | undefined;
-    let liveOptions: LiveDataStreamOptions | undefined;
+    let stream: FakeLiveStream | undefined;
     let runStream: Promise<void> | undefined;
     let failEarly: (error: Error) => void = () => undefined;
     const enoughPackets = new Promise<void>((resolve, reject) => {
       failEarly = reject;
-      const emitted = new Subject<DataQueryResponse>();
-      const live: Partial<GrafanaLiveSrv> = {
-        getDataStream(options: LiveDataStreamOptions): Observable<DataQueryResponse> {
-          liveOptions = options;
-          buffer = StreamingDataFrame.fromDataFrameJSON(options.frame ?? {}, options.buffer);
-          const path = options.addr.path;
-          // Grafana: SubscribeStream for this subscriber, its initial data pushed like a message …
-          const sub = instance.subscribeStream!(streamRequest(path), requestContext()) as { status: string; initialData?: Parameters<typeof frameToJSON>[0]; initialDataInclude?: 'schema' };
-          expect(sub.status).toBe('ok');
-          buffer.push(JSON.parse(frameToJSON(sub.initialData!, sub.initialDataInclude)) as DataFrameJSON);
-          // … then one RunStream whose packets are published to the channel.
-          sender.onPacket = (bytes) => {
-            buffer!.push(JSON.parse(new TextDecoder().decode(bytes)) as DataFrameJSON);
-            emitted.next({ key: 'A', state: LoadingState.Streaming, data: [buffer!] });
-            if (sender.packets.length + 1 >= PACKETS) {
-              resolve();
-            }
-          };
-          runStream = instance.runStream!(streamRequest(path), sender, requestContext(abort.signal));
-          return emitted.asObservable();
-        },
-      };
-      setGrafanaLiveSrv(live as GrafanaLiveSrv);
+      fakeLive((opened) => {
+        stream = opened;
+        const path = opened.options.addr.path;
+        // Grafana: SubscribeStream for this subscriber, its initial data pushed like a message …
+        const sub = instance.subscribeStream!(streamRequest(path), requestContext()) as { status: string; initialData?: Parameters<typeof frameToJSON>[0]; initialDataInclude?: 'schema' };
+        expect(sub.status).toBe('ok');
+        opened.buffer.push(JSON.parse(frameToJSON(sub.initialData!, sub.initialDataInclude)) as DataFrameJSON);
+        // … then one RunStream whose packets are published to the channel.
+        sender.onPacket = (bytes) => {
+          opened.push(new TextDecoder().decode(bytes));
+          if (sender.packets.length + 1 >= PACKETS) {
+            resolve();
+          }
+        };
+        runStream = instance.runStream!(streamRequest(path), sender, requestContext(abort.signal));
+      });
     });
 
-    const to = Date.now();
-    const request: DataQueryRequest<TributaryQuery> = {
-      requestId: 'q1',
-      // Grafana's panel interval: DataSourceWithBackend stamps it into every query's `intervalMs`.
-      interval: '1s',
-      intervalMs: 1000,
-      maxDataPoints: 500,
-      range: { from: dateTime(to - 10_000), to: dateTime(to), raw: { from: 'now-10s', to: 'now' } },
-      rangeRaw: { from: 'now-10s', to: 'now' },
-      scopedVars: {},
-      targets: [{ refId: 'A', ...DEFAULT_QUERY, signal: 'sine', seriesCount: 2, sampleIntervalMs: 50, withStreaming: true }],
-      timezone: 'utc',
-      app: CoreApp.Dashboard,
-      startTime: 0,
-    };
+    // Grafana's panel interval (1 s) is stamped into every query's `intervalMs`; the query's own is 50 ms.
+    const request = dashboardRequest(
+      { signal: 'sine', seriesCount: 2, sampleIntervalMs: 50, withStreaming: true },
+      { toMs: Date.now(), windowMs: 10_000, intervalMs: 1000, maxDataPoints: 500 },
+    );
     const seen: DataQueryResponse[] = [];
     const subscription = makeDataSource()
       .query(request)
@@ -130,10 +104,10 @@ describe('frontend ↔ our backend datasource over the Live path', () => {
     subscription.unsubscribe();
 
     // The stream request names the channel our backend put into meta.channel.
-    expect(historyJSON?.schema?.meta?.channel).toBe(`ds/${UID}/${liveOptions!.addr.path}`);
-    expect(liveOptions!.addr).toMatchObject({ scope: 'ds', stream: UID });
+    expect(historyJSON?.schema?.meta?.channel).toBe(`ds/${UID}/${stream!.options.addr.path}`);
+    expect(stream!.options.addr).toMatchObject({ scope: 'ds', stream: UID });
     // The query's own sample interval reached the backend, not the panel's 1 s.
-    expect(liveOptions!.addr.path).toContain('/i=50/');
+    expect(stream!.options.addr.path).toContain('/i=50/');
 
     // Merged = history rows, then the streamed rows, same fields throughout.
     const history = historyJSON!.data!.values as number[][];
@@ -145,7 +119,7 @@ describe('frontend ↔ our backend datasource over the Live path', () => {
     }
     const streamed = packets.filter((p) => p.data).map((p) => p.data!.values as number[][]);
     expect(streamed.length).toBeGreaterThan(0);
-    const merged = buffer!;
+    const merged = stream!.buffer;
     expect(merged.fields.map((f) => f.name)).toEqual(historyJSON!.schema!.fields.map((f) => f.name));
     expect(merged.fields).toHaveLength(3);
     for (let col = 0; col < merged.fields.length; col++) {

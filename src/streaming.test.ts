@@ -7,22 +7,14 @@
  * stream packets encoded by our backend (schema once, then data-only packets).
  */
 import './test/domPolyfills';
-import {
-  CoreApp,
-  LiveChannelScope,
-  LoadingState,
-  StreamingDataFrame,
-  dateTime,
-  type DataFrameJSON,
-  type DataQueryRequest,
-  type DataQueryResponse,
-} from '@grafana/data';
-import { setGrafanaLiveSrv, setTemplateSrv, type GrafanaLiveSrv, type LiveDataStreamOptions, type TemplateSrv } from '@grafana/runtime';
-import { Subject, lastValueFrom, toArray, type Observable } from 'rxjs';
+import { LiveChannelScope, LoadingState, type DataQueryResponse, type StreamingDataFrame } from '@grafana/data';
+import { setTemplateSrv, type TemplateSrv } from '@grafana/runtime';
+import { lastValueFrom, toArray } from 'rxjs';
 
 import { frame, frameToJSON, numberField, timeField, type Frame } from '../backend/src/sdk/frames';
-import { DEFAULT_QUERY, type TributaryQuery } from './shared/query';
+import type { TributaryQuery } from './shared/query';
 import { fakeBackendSrv, makeDataSource } from './test/grafana';
+import { dashboardRequest, fakeLive } from './test/live';
 
 const UID = 'trib-uid';
 const PATH = 'v1/sine/n=2/i=100/a=10/o=0/p=10000';
@@ -38,49 +30,9 @@ function signalFrame(times: number[], series: number[][], meta?: Frame['meta']):
   });
 }
 
-/** A stand-in for Grafana Live's transport: records requests and lets the test push packets. */
-function fakeLive() {
-  const requests: LiveDataStreamOptions[] = [];
-  const buffers: StreamingDataFrame[] = [];
-  const emitters: Array<Subject<DataQueryResponse>> = [];
-  let markOpened: () => void = () => undefined;
-  const opened = new Promise<void>((resolve) => (markOpened = resolve));
-  const live: Partial<GrafanaLiveSrv> = {
-    getDataStream(options: LiveDataStreamOptions): Observable<DataQueryResponse> {
-      requests.push(options);
-      const buffer = StreamingDataFrame.fromDataFrameJSON(options.frame ?? {}, options.buffer);
-      buffers.push(buffer);
-      const subject = new Subject<DataQueryResponse>();
-      emitters.push(subject);
-      markOpened();
-      return subject.asObservable();
-    },
-  };
-  setGrafanaLiveSrv(live as GrafanaLiveSrv);
-  const push = (index: number, packetJSON: string) => {
-    buffers[index].push(JSON.parse(packetJSON) as DataFrameJSON);
-    emitters[index].next({ key: options(index).key, state: LoadingState.Streaming, data: [buffers[index]] });
-  };
-  const options = (index: number) => requests[index];
-  return { requests, buffers, push, opened };
-}
-
-function liveRequest(target: Partial<TributaryQuery>): DataQueryRequest<TributaryQuery> {
-  const to = dateTime(T0 + 1000);
-  const from = dateTime(T0 - 59_000);
-  return {
-    requestId: 'q1',
-    interval: '100ms',
-    intervalMs: 100,
-    maxDataPoints: 300,
-    range: { from, to, raw: { from: 'now-1m', to: 'now' } },
-    rangeRaw: { from: 'now-1m', to: 'now' },
-    scopedVars: {},
-    targets: [{ refId: 'A', ...DEFAULT_QUERY, seriesCount: 2, sampleIntervalMs: 100, ...target }],
-    timezone: 'utc',
-    app: CoreApp.Dashboard,
-    startTime: 0,
-  };
+/** A live dashboard request: the last minute at a 100 ms panel interval. */
+function liveRequest(target: Partial<TributaryQuery>) {
+  return dashboardRequest({ seriesCount: 2, sampleIntervalMs: 100, ...target }, { toMs: T0 + 1000, windowMs: 60_000, intervalMs: 100, maxDataPoints: 300 });
 }
 
 describe('streaming through Grafana Live (meta.channel)', () => {

@@ -5,7 +5,8 @@
  */
 import { copyFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import { connect, grafanaEnv, repoRoot, spawnPlugin, startManaged, tempDir, unary } from './helpers/harness';
+import { grafanaEnv, spawnPlugin, startManaged } from './helpers/harness';
+import { connect, repoRoot, tempDir, unary } from '../../tests/support/goplugin';
 
 jest.setTimeout(20_000);
 

@@ -7,22 +7,8 @@ import { tableFromIPC } from 'apache-arrow';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { errorSourceOf } from '../src/sdk/wire/grpc-error';
-import {
-  buildTestPlugin,
-  collect,
-  connect,
-  dataQuery,
-  grafanaEnv,
-  parseHandshake,
-  pluginContext,
-  spawnPlugin,
-  startManaged,
-  tempDir,
-  unary,
-  type Clients,
-  type Handshake,
-  type PluginProcess,
-} from './helpers/harness';
+import { buildTestPlugin, dataQuery, grafanaEnv, pluginContext, spawnPlugin, startManaged, type PluginProcess } from './helpers/harness';
+import { collect, connect, parseHandshake, tempDir, unary, type Clients, type Handshake } from '../../tests/support/goplugin';
 
 jest.setTimeout(20_000);
 

@@ -7,7 +7,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
-import { buildTestPlugin, connect, dataQuery, pluginContext, spawnPlugin, tempDir, unary, type PluginProcess } from './helpers/harness';
+import { buildTestPlugin, dataQuery, pluginContext, spawnPlugin, type PluginProcess } from './helpers/harness';
+import { connect, tempDir, unary } from '../../tests/support/goplugin';
 
 jest.setTimeout(20_000);
 

@@ -4,6 +4,9 @@
  * `@grafana/*` so the backend bundle stays small; type-only imports are fine.
  */
 import type { DataQuery } from '@grafana/schema';
+import { numberRangeError, type NumericRange } from './ranges';
+
+export type { NumericRange } from './ranges';
 
 /** Signal generators the backend knows. */
 export const SIGNAL_KINDS = ['random-walk', 'sine', 'square', 'sawtooth', 'counter'] as const;
@@ -37,13 +40,6 @@ export type SignalParams = Pick<
   TributaryQuery,
   'signal' | 'seriesCount' | 'sampleIntervalMs' | 'amplitude' | 'offset' | 'periodMs'
 >;
-
-export interface NumericRange {
-  min: number;
-  max: number;
-  /** Only whole numbers allowed. */
-  integer?: boolean;
-}
 
 /** Absolute ranges for numeric query parameters; a datasource may narrow them through its settings. */
 export const QUERY_RANGES = {
@@ -89,14 +85,5 @@ export function isSignalKind(value: unknown): value is SignalKind {
 
 /** Why a numeric value is outside its range, or undefined when it is fine. */
 export function rangeError(key: NumericQueryKey, value: number, range: NumericRange = QUERY_RANGES[key]): string | undefined {
-  if (typeof value !== 'number' || !Number.isFinite(value)) {
-    return `${key} must be a finite number`;
-  }
-  if (range.integer && !Number.isInteger(value)) {
-    return `${key} must be a whole number`;
-  }
-  if (value < range.min || value > range.max) {
-    return `${key} must be between ${range.min} and ${range.max}`;
-  }
-  return undefined;
+  return numberRangeError(key, value, range);
 }

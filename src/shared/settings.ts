@@ -2,7 +2,7 @@
  * Tributary datasource settings (jsonData): shared by the config editor and the backend, which
  * validates them once per datasource instance.
  */
-import type { NumericRange } from './query';
+import type { NumericRange } from './ranges';
 
 export interface TributarySettings {
   /** Most series one query may ask for. */

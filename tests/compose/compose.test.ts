@@ -21,7 +21,7 @@ import {
   repoRoot,
   type Service,
 } from './compose-file';
-import { removeTempDirs, tempDir } from '../launcher/harness';
+import { removeTempDirs, tempDir } from '../support/goplugin';
 
 afterAll(() => removeTempDirs());
 

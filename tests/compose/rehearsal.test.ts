@@ -17,19 +17,8 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { commandOf, environmentOf, loadCompose, repoRoot } from './compose-file';
-import {
-  clientFor,
-  grafanaPluginEnv,
-  loadProtos,
-  parseHandshake,
-  removeTempDirs,
-  requireBuiltBundle,
-  startPlugin,
-  tempDir,
-  unary,
-  type Handshake,
-  type RunningPlugin,
-} from '../launcher/harness';
+import { launcherFor, requireBuiltBundle, startPlugin, stopChild, type RunningPlugin } from '../launcher/harness';
+import { clientFor, grafanaPluginEnv, parseHandshake, removeTempDirs, tempDir, unary, within, type Handshake } from '../support/goplugin';
 import {
   frameMeta,
   pluginContext,
@@ -45,7 +34,6 @@ jest.setTimeout(60_000);
 
 const SOCKET_DIR = '/run/tributary';
 const IMAGE_WORKDIR = '/opt/tributary';
-const GOARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64' };
 
 const compose = loadCompose();
 const datasource = provisionedDatasource();
@@ -126,7 +114,7 @@ beforeAll(async () => {
   const health = runHealthcheck();
   expect(health).toEqual({ code: 0, output: expect.stringContaining('SERVING') });
 
-  const executable = path.join(pluginDir, `${pluginJson.executable}_${process.platform}_${GOARCH[process.arch] ?? process.arch}`);
+  const executable = launcherFor(pluginDir, pluginJson.executable);
   launcher = startPlugin({ name: 'direct exec', argv: [] }, executable, {
     ...grafanaPluginEnv(),
     TRIBUTARY_DEFAULT_SOCKET: path.join(socketDir, 'plugin.sock'),
@@ -139,11 +127,7 @@ afterAll(async () => {
     launcher.child.kill('SIGKILL');
     await launcher.closed;
   }
-  if (sidecar && sidecar.exitCode === null) {
-    const exited = new Promise((resolve) => sidecar!.once('exit', resolve));
-    sidecar.kill('SIGTERM');
-    await exited;
-  }
+  await stopChild(sidecar);
   removeTempDirs();
 });
 
@@ -158,8 +142,8 @@ describe('compose rehearsal', () => {
   });
 
   it('CheckHealth through the launcher address reports OK for the provisioned datasource', async () => {
-    const client = clientFor(loadProtos().diagnostics, handshake);
-    const res = await unary<object, { status: string; message: string }>(client, 'CheckHealth', { pluginContext: pluginContext() });
+    const client = clientFor('diagnostics', handshake);
+    const res = await unary<{ status: string; message: string }>(client, 'CheckHealth', { pluginContext: pluginContext() }, within(10_000));
     client.close();
     expect(res.status).toBe('OK');
   });

@@ -5,7 +5,8 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { LAUNCHER_SOURCE, removeTempDirs, repoRoot, tempDir } from './harness';
+import { LAUNCHER_SOURCE } from './harness';
+import { removeTempDirs, repoRoot, tempDir } from '../support/goplugin';
 
 const TARGETS = ['linux_amd64', 'linux_arm64', 'darwin_amd64', 'darwin_arm64'];
 

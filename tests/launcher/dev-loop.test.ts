@@ -9,22 +9,11 @@ import { utimesSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_QUERY } from '../../src/shared/query';
 import { runStream, streamPathFor } from './grafana-calls';
-import {
-  grafanaPluginEnv,
-  healthStatus,
-  parseHandshake,
-  processExists,
-  removeTempDirs,
-  repoRoot,
-  startPlugin,
-  tempDir,
-  type Handshake,
-  type RunningPlugin,
-} from './harness';
+import { healthStatus, launcherFor, processExists, startPlugin, stopChild, type RunningPlugin } from './harness';
+import { grafanaPluginEnv, parseHandshake, removeTempDirs, repoRoot, tempDir, type Handshake } from '../support/goplugin';
 
 jest.setTimeout(90_000);
 
-const GOARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64' };
 const WATCHED_FILE = path.join(repoRoot, 'backend', 'launcher', 'healthcheck.mjs');
 
 let work: string;
@@ -70,7 +59,7 @@ beforeAll(async () => {
   dev.stderr!.on('data', onData);
   await waitForOutput(/\[dev\] sidecar serving on unix:/);
 
-  const executable = path.join(work, 'dist', `gpx_tributary_${process.platform}_${GOARCH[process.arch] ?? process.arch}`);
+  const executable = launcherFor(path.join(work, 'dist'));
   launcher = startPlugin({ name: 'direct exec', argv: [] }, executable, grafanaPluginEnv({ GF_PLUGIN_SIDECAR_ADDRESS: `unix:${socket}` }));
   handshake = parseHandshake(await launcher.firstLine);
 });
@@ -80,11 +69,7 @@ afterAll(async () => {
     launcher.child.kill('SIGKILL');
     await launcher.closed;
   }
-  if (dev && dev.exitCode === null) {
-    const exited = new Promise((resolve) => dev.once('exit', resolve));
-    dev.kill('SIGTERM');
-    await exited;
-  }
+  await stopChild(dev);
   removeTempDirs();
 });
 

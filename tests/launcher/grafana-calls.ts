@@ -8,7 +8,7 @@ import { tableFromIPC } from 'apache-arrow';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { clientFor, loadProtos, repoRoot, unary, type Handshake } from './harness';
+import { clientFor, repoRoot, unary, within, type Handshake } from '../support/goplugin';
 
 export const pluginJson = JSON.parse(readFileSync(path.join(repoRoot, 'src', 'plugin.json'), 'utf8'));
 
@@ -50,7 +50,7 @@ export interface QueryAnswer {
 
 /** QueryData with one query per target (refIds must be unique), over the last 5 minutes. */
 export async function queryData(handshake: Handshake, targets: Array<Record<string, unknown>>): Promise<QueryAnswer[]> {
-  const client = clientFor(loadProtos().data, handshake);
+  const client = clientFor('data', handshake);
   const now = Date.now();
   const queries = targets.map((target) => ({
     refId: String(target.refId),
@@ -60,10 +60,12 @@ export async function queryData(handshake: Handshake, targets: Array<Record<stri
     json: Buffer.from(JSON.stringify(target)),
   }));
   try {
-    const res = await unary<object, { responses: Record<string, Omit<QueryAnswer, 'refId'>> }>(client, 'QueryData', {
-      pluginContext: pluginContext(),
-      queries,
-    });
+    const res = await unary<{ responses: Record<string, Omit<QueryAnswer, 'refId'>> }>(
+      client,
+      'QueryData',
+      { pluginContext: pluginContext(), queries },
+      within(10_000),
+    );
     return queries.map((q) => ({ refId: q.refId, ...res.responses[q.refId] }));
   } finally {
     client.close();
@@ -85,9 +87,9 @@ export async function streamPathFor(handshake: Handshake, target: Record<string,
 }
 
 export async function subscribeStream(handshake: Handshake, streamPath: string): Promise<{ status: string; data: Buffer }> {
-  const client = clientFor(loadProtos().stream, handshake);
+  const client = clientFor('stream', handshake);
   try {
-    return await unary(client, 'SubscribeStream', { pluginContext: pluginContext(), path: streamPath });
+    return await unary(client, 'SubscribeStream', { pluginContext: pluginContext(), path: streamPath }, within(10_000));
   } finally {
     client.close();
   }
@@ -102,7 +104,7 @@ export interface OpenRunStream {
 }
 
 export function runStream(handshake: Handshake, streamPath: string): OpenRunStream {
-  const client = clientFor<grpc.Client>(loadProtos().stream, handshake);
+  const client = clientFor('stream', handshake) as grpc.Client;
   const call = (client as any).RunStream({ pluginContext: pluginContext(), path: streamPath }) as grpc.ClientReadableStream<{ data: Buffer }>;
   const firstRows = new Promise<{ data: { values: unknown[][] } }>((resolve, reject) => {
     call.on('data', (packet: { data: Buffer }) => {

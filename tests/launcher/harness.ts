@@ -1,19 +1,33 @@
 /**
- * A stand-in for Grafana's side of plugin start-up, as go-plugin does it (reference/host.md §2,
- * protocol.md §2.5): start the executable with the plugin env, take the FIRST stdout line as the
- * handshake, dial the advertised address with plaintext gRPC. Plus helpers to look at processes.
+ * A stand-in for Grafana's side of launcher start-up, as go-plugin does it (reference/host.md §2,
+ * protocol.md §2.5): start the executable through the shells under test with the plugin env, take
+ * the FIRST stdout line as the handshake (parsed by tests/support/goplugin.ts), check health over
+ * it. Plus helpers to look at processes and a stand-in sidecar.
  */
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
-import os from 'node:os';
+import { accessSync, constants, existsSync, readFileSync, readdirSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
+import { clientFor, repoRoot, serviceDefinitions, tempDir, unary, within, type Handshake } from '../support/goplugin';
 
-export const repoRoot = path.resolve(__dirname, '..', '..');
 export const LAUNCHER_SOURCE = path.join(repoRoot, 'backend', 'launcher', 'gpx_tributary.sh');
-export const PROTO_DIR = path.join(repoRoot, 'backend', 'proto');
 export const BUNDLE = path.join(repoRoot, 'dist', 'backend', 'main.js');
+
+/** Node's process.arch → Go's GOARCH, as in the launcher file names. */
+const GOARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64' };
+
+/** The launcher Grafana would run on this machine: `<dir>/<executable>_<os>_<arch>` with Go's names. */
+export function launcherFor(dir: string, executable = 'gpx_tributary'): string {
+  return path.join(dir, `${executable}_${process.platform}_${GOARCH[process.arch] ?? process.arch}`);
+}
+
+/** Sends `signal` to a child that is still running and resolves once it has exited. */
+export async function stopChild(child: ChildProcess | undefined, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill(signal);
+  await exited;
+}
 
 /** How a test runs the launcher: through a named shell, or executed directly (shebang), as Grafana does. */
 export interface ShellUnderTest {
@@ -59,39 +73,6 @@ export function shellsUnderTest(): ShellUnderTest[] {
   if (busybox) shells.push({ name: 'busybox sh with busybox applets', argv: [busybox, 'sh'], path: busyboxAppletDir(busybox) });
   else console.warn('tests/launcher: busybox not installed, skipping the busybox runs (apt-get install busybox)');
   return shells;
-}
-
-/**
- * The environment Grafana >= 12.4 gives a plugin process: its own variables and go-plugin's, and
- * none of the host's (no PATH, no HOME). `extra` adds `[plugin.<id>]` keys (GF_PLUGIN_*) or test knobs.
- */
-export function grafanaPluginEnv(extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    GF_VERSION: '13.2.3',
-    GF_INSTANCE_FEATURE_TOGGLES_ENABLE: '',
-    grafana_plugin_type: 'datasource',
-    PLUGIN_PROTOCOL_VERSIONS: '2',
-    PLUGIN_MIN_PORT: '10000',
-    PLUGIN_MAX_PORT: '25000',
-    ...extra,
-  };
-}
-
-export interface Handshake {
-  network: 'unix' | 'tcp';
-  address: string;
-  line: string;
-}
-
-/** go-plugin's parsing of the first stdout line (client.go Start): trimmed, split on '|'. */
-export function parseHandshake(line: string): Handshake {
-  const parts = line.trim().split('|');
-  if (parts.length < 4) throw new Error(`Unrecognized remote plugin message: ${line}`);
-  if (parts[0] !== '1') throw new Error(`Incompatible core API version with plugin: ${parts[0]}`);
-  if (parts[1] !== '2') throw new Error(`Incompatible API version with plugin: ${parts[1]}`);
-  if (parts[2] !== 'unix' && parts[2] !== 'tcp') throw new Error(`Unknown address type: ${parts[2]}`);
-  if (parts[4] !== 'grpc') throw new Error(`Unsupported plugin protocol: ${parts[4]}`);
-  return { network: parts[2] as Handshake['network'], address: parts[3], line };
 }
 
 export interface RunningPlugin {
@@ -181,92 +162,11 @@ export function processExists(pid: number): boolean {
   return existsSync(`/proc/${pid}`);
 }
 
-const createdTempDirs: string[] = [];
-
-export function tempDir(prefix: string): string {
-  // Short base: unix socket paths are limited to ~107 bytes.
-  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
-  createdTempDirs.push(dir);
-  return dir;
-}
-
-/** Removes every directory tempDir() made in this test file; call from afterAll. */
-export function removeTempDirs(): void {
-  for (const dir of createdTempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-}
-
-/** Checks one stderr line the way go-plugin's hclog JSON parser would accept it (protocol.md §2.6). */
-export function assertHclogLine(line: string): { level: string; message: string } {
-  const entry = JSON.parse(line) as Record<string, unknown>;
-  for (const key of ['@level', '@message', '@timestamp']) {
-    if (typeof entry[key] !== 'string') throw new Error(`${key} must be a string in ${line}`);
-  }
-  if (!['trace', 'debug', 'info', 'warn', 'error'].includes(entry['@level'] as string)) {
-    throw new Error(`unknown @level in ${line}`);
-  }
-  if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}(Z|[+-]\d\d:\d\d)$/.test(entry['@timestamp'] as string)) {
-    throw new Error(`@timestamp needs exactly 6 fractional digits in ${line}`);
-  }
-  return { level: entry['@level'] as string, message: entry['@message'] as string };
-}
-
-// --- gRPC, with our protos ----------------------------------------------------------------------
-
-const LOADER_OPTIONS: protoLoader.Options = { keepCase: true, longs: Number, enums: String, defaults: true, arrays: true };
-
-type ServiceClientCtor = new (target: string, credentials: grpc.ChannelCredentials, options?: object) => grpc.Client;
-
-export interface Protos {
-  health: grpc.ServiceClientConstructor;
-  data: grpc.ServiceClientConstructor;
-  stream: grpc.ServiceClientConstructor;
-  diagnostics: grpc.ServiceClientConstructor;
-}
-
-let protos: Protos | undefined;
-
-/** Loads every .proto in backend/proto (written by the protocol engineer). */
-export function loadProtos(): Protos {
-  if (protos) return protos;
-  const files = readdirSync(PROTO_DIR)
-    .filter((f) => f.endsWith('.proto'))
-    .map((f) => path.join(PROTO_DIR, f));
-  const loaded = grpc.loadPackageDefinition(protoLoader.loadSync(files, { ...LOADER_OPTIONS, includeDirs: [PROTO_DIR] })) as any;
-  protos = {
-    health: loaded.grpc.health.v1.Health,
-    data: loaded.pluginv2.Data,
-    stream: loaded.pluginv2.Stream,
-    diagnostics: loaded.pluginv2.Diagnostics,
-  };
-  return protos;
-}
-
-/** The grpc-js target for a handshake address (go-plugin dials `unix` paths and `host:port`). */
-export function grpcTargetFor(handshake: Handshake): string {
-  return handshake.network === 'unix' ? `unix:${handshake.address}` : handshake.address;
-}
-
-export function clientFor<T extends grpc.Client>(ctor: grpc.ServiceClientConstructor, handshake: Handshake): T {
-  const Ctor = ctor as unknown as ServiceClientCtor;
-  return new Ctor(grpcTargetFor(handshake), grpc.credentials.createInsecure(), {
-    'grpc.max_receive_message_length': -1,
-  }) as T;
-}
-
-export function unary<Req, Res>(client: grpc.Client, method: string, request: Req, timeoutMs = 10_000): Promise<Res> {
-  return new Promise((resolve, reject) => {
-    const fn = (client as any)[method] as (...args: unknown[]) => void;
-    fn.call(client, request, new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (err: Error | null, res: Res) =>
-      err ? reject(err) : resolve(res),
-    );
-  });
-}
-
 /** grpc.health.v1.Health/Check for service "plugin" through the advertised address. */
 export async function healthStatus(handshake: Handshake): Promise<string> {
-  const client = clientFor(loadProtos().health, handshake);
+  const client = clientFor('health', handshake);
   try {
-    const res = await unary<{ service: string }, { status: string }>(client, 'Check', { service: 'plugin' });
+    const res = await unary<{ status: string }>(client, 'Check', { service: 'plugin' }, within(10_000));
     return res.status;
   } finally {
     client.close();
@@ -291,7 +191,7 @@ export function startHealthSidecar(listen: { unix: string } | { tcpHost: string 
     checks: 0,
     close: () => new Promise((resolve) => server.tryShutdown(() => resolve())),
   };
-  server.addService(loadProtos().health.service, {
+  server.addService(serviceDefinitions().health, {
     Check: (_call: unknown, callback: grpc.sendUnaryData<{ status: string }>) => {
       sidecar.checks++;
       callback(null, { status: 'SERVING' });

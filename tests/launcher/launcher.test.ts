@@ -7,28 +7,22 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
-  assertHclogLine,
   childPids,
-  grafanaPluginEnv,
   healthStatus,
-  parseHandshake,
+  launcherFor,
   processCommand,
   processExists,
-  removeTempDirs,
-  repoRoot,
   requireBuiltBundle,
   shellsUnderTest,
   startHealthSidecar,
   startPlugin,
-  tempDir,
   type RunningPlugin,
   type ShellUnderTest,
   type TestSidecar,
 } from './harness';
+import { assertHclogLine, grafanaPluginEnv, parseHandshake, removeTempDirs, repoRoot, tempDir } from '../support/goplugin';
 
 jest.setTimeout(30_000);
-
-const GOARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64' };
 
 let pluginDir: string;
 let launcher: string;
@@ -38,7 +32,7 @@ const sidecars: TestSidecar[] = [];
 beforeAll(() => {
   pluginDir = tempDir('trl-');
   execFileSync(process.execPath, [path.join(repoRoot, 'scripts', 'build-launcher.mjs'), '--out-dir', pluginDir]);
-  launcher = path.join(pluginDir, `gpx_tributary_${process.platform}_${GOARCH[process.arch] ?? process.arch}`);
+  launcher = launcherFor(pluginDir);
 });
 
 afterAll(() => removeTempDirs());

@@ -4,8 +4,8 @@
  */
 import { tableFromIPC } from 'apache-arrow';
 import path from 'node:path';
-import { connect, pluginContext, spawnPlugin, tempDir, unary, type Clients, type PluginProcess, repoRoot } from '../../test/helpers/harness';
-import { spawnSync } from 'node:child_process';
+import { buildTestBundle, pluginContext, spawnPlugin, type PluginProcess } from '../../test/helpers/harness';
+import { connect, tempDir, unary, type Clients } from '../../../tests/support/goplugin';
 
 jest.setTimeout(30_000);
 
@@ -13,12 +13,7 @@ let plugin: PluginProcess;
 let c: Clients;
 
 beforeAll(async () => {
-  const bundle = path.join(repoRoot, 'dist', 'test', 'tributary-e2e.js');
-  const build = spawnSync(process.execPath, ['scripts/build-backend.mjs', '--entry', 'backend/src/main.ts', '--outfile', bundle], {
-    cwd: repoRoot,
-    encoding: 'utf8',
-  });
-  if (build.status !== 0) throw new Error(`building the backend failed:\n${build.stderr}${build.stdout}`);
+  const bundle = buildTestBundle('tributary-e2e', 'backend/src/main.ts');
   const socket = path.join(tempDir('tributary-e2e-'), 'plugin.sock');
   plugin = spawnPlugin(bundle, { PATH: process.env.PATH }, ['--listen', `unix:${socket}`]);
   await plugin.waitForMessage('plugin serving');

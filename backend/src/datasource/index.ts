@@ -4,11 +4,11 @@
  */
 import type { TributaryQuery } from '../../../src/shared/query';
 import type { PluginDefinition } from '../sdk/types';
-import packageJson from '../../../package.json';
+import { version as packageVersion } from '../../../package.json';
 import { TributaryInstance } from './instance';
 
 export const PLUGIN_ID = 'tributary-streaming-datasource';
-export const VERSION: string = packageJson.version;
+export const VERSION: string = packageVersion;
 
 export const tributaryPlugin: PluginDefinition<TributaryQuery> = {
   pluginId: PLUGIN_ID,

@@ -1,70 +1,33 @@
 /**
  * Drives a bundled backend the way Grafana does: go-plugin environment, first stdout line parsed like
- * go-plugin's client, then a grpc-js client built from our own .proto files.
+ * go-plugin's client, then gRPC clients (tests/support/goplugin.ts). Plus the SDK tests' own pieces:
+ * test bundles, a stdio-watching process wrapper and request builders.
  */
-import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { grafanaPluginEnv, parseHandshake, parseLogLine, repoRoot, testBuildDir, type Handshake, type LogLine } from '../../../tests/support/goplugin';
 
-export const repoRoot = path.resolve(__dirname, '..', '..', '..');
-const protoDir = path.join(repoRoot, 'backend', 'proto');
-
-/** Bundles the test plugin with the real build script (per test file, so parallel files never race). */
-export function buildTestPlugin(name: string): string {
-  const outfile = path.join(repoRoot, 'dist', 'test', `${name}.js`);
-  const result = spawnSync(
-    process.execPath,
-    ['scripts/build-backend.mjs', '--entry', 'backend/test/fixtures/test-plugin-main.ts', '--outfile', outfile],
-    { cwd: repoRoot, encoding: 'utf8' },
-  );
-  if (result.status !== 0) throw new Error(`building the test plugin failed:\n${result.stderr}${result.stdout}`);
+/**
+ * Bundles `entry` with the real build script into .build/test/<name>.js (one file per test file, so
+ * parallel test files never race). Not dist/: that folder is what Grafana mounts as the plugin.
+ */
+export function buildTestBundle(name: string, entry = 'backend/test/fixtures/test-plugin-main.ts'): string {
+  const outfile = path.join(testBuildDir, `${name}.js`);
+  const result = spawnSync(process.execPath, ['scripts/build-backend.mjs', '--entry', entry, '--outfile', outfile], { cwd: repoRoot, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`building ${entry} failed:\n${result.stderr}${result.stdout}`);
   return outfile;
 }
 
-/** The go-plugin environment Grafana gives a plugin (reference/protocol.md §2.2), on a clean env. */
-export function grafanaEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    grafana_plugin_type: 'datasource',
-    PLUGIN_PROTOCOL_VERSIONS: '2',
-    PLUGIN_MIN_PORT: '10000',
-    PLUGIN_MAX_PORT: '25000',
-    GF_VERSION: '13.2.3',
-    ...extra,
-  };
+/** Bundles the test plugin (backend/test/fixtures/test-plugin-main.ts). */
+export function buildTestPlugin(name: string): string {
+  return buildTestBundle(name);
 }
 
-export function tempDir(prefix = 'sdk-test-'): string {
-  return mkdtempSync(path.join(os.tmpdir(), prefix));
-}
-
-export interface Handshake {
-  core: number;
-  version: number;
-  network: 'unix' | 'tcp';
-  address: string;
-  protocol: string;
-}
-
-/** Parses the handshake like go-plugin's client.Start(): trim, split on "|", check each part. */
-export function parseHandshake(line: string): Handshake {
-  const parts = line.trim().split('|');
-  if (parts.length < 4) throw new Error(`Unrecognized remote plugin message: ${line}`);
-  if (parts[0] !== '1') throw new Error(`Incompatible core API version with plugin: ${parts[0]}`);
-  if (parts[1] !== '2') throw new Error(`Incompatible API version with plugin: ${parts[1]}`);
-  if (parts[2] !== 'unix' && parts[2] !== 'tcp') throw new Error(`Unknown address type: ${parts[2]}`);
-  const protocol = parts.length > 4 ? parts[4] : 'netrpc';
-  if (protocol !== 'grpc') throw new Error(`Unsupported plugin protocol ${protocol}`);
-  return { core: 1, version: 2, network: parts[2], address: parts[3], protocol };
-}
-
-export interface LogLine {
-  raw: string;
-  json?: Record<string, unknown>;
+/** Grafana's plugin environment plus the host PATH. */
+export function grafanaEnv(extra: Record<string, string> = {}): Record<string, string> {
+  return grafanaPluginEnv({ PATH: process.env.PATH ?? '/usr/bin:/bin', ...extra });
 }
 
 export class PluginProcess {
@@ -85,14 +48,7 @@ export class PluginProcess {
       for (const w of this.lineWaiters.splice(0)) w(undefined);
     });
     createInterface({ input: child.stderr }).on('line', (raw) => {
-      let json: Record<string, unknown> | undefined;
-      try {
-        const parsed = JSON.parse(raw);
-        if (parsed && typeof parsed === 'object') json = parsed;
-      } catch {
-        // plain line
-      }
-      const entry = { raw, json };
+      const entry = parseLogLine(raw);
       this.stderrLines.push(entry);
       this.logWaiters = this.logWaiters.filter((w) => {
         if (!w.match(entry)) return true;
@@ -141,63 +97,6 @@ export async function startManaged(bundle: string, extraEnv: Record<string, stri
   const line = await plugin.firstLine();
   if (line === undefined) throw new Error(`plugin exited before we could connect:\n${plugin.stderrText()}`);
   return { plugin, handshake: parseHandshake(line) };
-}
-
-// ---------------------------------------------------------------- gRPC client from our protos
-
-const definition = protoLoader.loadSync(
-  readdirSync(protoDir).filter((f) => f.endsWith('.proto')).map((f) => path.join(protoDir, f)),
-  { keepCase: true, longs: Number, enums: String, defaults: true, arrays: true, objects: true },
-);
-const loaded = grpc.loadPackageDefinition(definition) as unknown as Record<string, any>;
-
-type Ctor = new (address: string, creds: grpc.ChannelCredentials, options?: grpc.ClientOptions) => grpc.Client;
-
-const SERVICES = {
-  data: loaded.pluginv2.Data,
-  diagnostics: loaded.pluginv2.Diagnostics,
-  resource: loaded.pluginv2.Resource,
-  stream: loaded.pluginv2.Stream,
-  health: loaded.grpc.health.v1.Health,
-  controller: loaded.plugin.GRPCController,
-  stdio: loaded.plugin.GRPCStdio,
-  broker: loaded.plugin.GRPCBroker,
-} as Record<string, Ctor>;
-
-export type Clients = Record<keyof typeof SERVICES, any> & { close(): void };
-
-/** One client per service over a shared channel, dialled like go-plugin (plaintext, huge limits). */
-export function connect(handshake: Pick<Handshake, 'network' | 'address'>): Clients {
-  const target = handshake.network === 'unix' ? `unix:${handshake.address}` : handshake.address;
-  const options: grpc.ClientOptions = {
-    'grpc.max_receive_message_length': -1,
-    'grpc.max_send_message_length': -1,
-    'grpc.default_authority': 'unused',
-  };
-  const first = new SERVICES.data(target, grpc.credentials.createInsecure(), options);
-  const channel = first.getChannel();
-  const clients: Record<string, unknown> = { data: first };
-  for (const [name, Ctor] of Object.entries(SERVICES)) {
-    if (name !== 'data') clients[name] = new Ctor(target, grpc.credentials.createInsecure(), { ...options, channelOverride: channel });
-  }
-  return Object.assign(clients, { close: () => first.close() }) as Clients;
-}
-
-/** Promisified unary call. */
-export function unary<T = any>(client: any, method: string, request: unknown, options: grpc.CallOptions = {}): Promise<T> {
-  return new Promise((resolve, reject) => {
-    client[method](request, new grpc.Metadata(), options, (err: grpc.ServiceError | null, response: T) => (err ? reject(err) : resolve(response)));
-  });
-}
-
-/** Reads a server stream to its end; resolves with the messages and the final status. */
-export function collect<T = any>(call: grpc.ClientReadableStream<T>): Promise<{ messages: T[]; error?: grpc.ServiceError }> {
-  return new Promise((resolve) => {
-    const messages: T[] = [];
-    call.on('data', (m: T) => messages.push(m));
-    call.on('error', (error: grpc.ServiceError) => resolve({ messages, error }));
-    call.on('end', () => resolve({ messages }));
-  });
 }
 
 let nextId = 1;

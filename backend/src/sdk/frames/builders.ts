@@ -78,19 +78,27 @@ export function timeField(name: string, values: BigInt64Array | ArrayLike<number
   return field(name, 'time', timeValues(values), options);
 }
 
+/**
+ * Writes `values` into `column` through `toNumber`; null/undefined rows stay 0 and are marked in the
+ * returned validity mask (1 = valid), which exists only when some row is null.
+ */
+function fillColumn<T>(column: Float64Array | Uint8Array, values: ArrayLike<T | null | undefined>, toNumber: (value: T) => number): Uint8Array | undefined {
+  let valid: Uint8Array | undefined;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v === null || v === undefined) {
+      valid ??= new Uint8Array(values.length).fill(1);
+      valid[i] = 0;
+    } else column[i] = toNumber(v);
+  }
+  return valid;
+}
+
 /** A float64 field; `null` entries in a plain array make it nullable. */
 export function numberField(name: string, values: Float64Array | ArrayLike<number | null>, options: FieldOptions = {}): Field<'float64'> {
   if (typedArrayTag(values) === 'Float64Array') return field(name, 'float64', values as Float64Array, options);
-  const n = values.length;
-  const column = new Float64Array(n);
-  let valid: Uint8Array | undefined;
-  for (let i = 0; i < n; i++) {
-    const v = values[i];
-    if (v === null || v === undefined) {
-      valid ??= new Uint8Array(n).fill(1);
-      valid[i] = 0;
-    } else column[i] = v;
-  }
+  const column = new Float64Array(values.length);
+  const valid = fillColumn(column, values, (v) => v);
   return field(name, 'float64', column, valid ? { ...options, valid } : options);
 }
 
@@ -103,16 +111,8 @@ export function stringField(name: string, values: ReadonlyArray<string | null>, 
 /** A bool field from booleans (null entries make it nullable) or one byte per row. */
 export function boolField(name: string, values: Uint8Array | ReadonlyArray<boolean | null>, options: FieldOptions = {}): Field<'bool'> {
   if (typedArrayTag(values) === 'Uint8Array') return field(name, 'bool', values as Uint8Array, options);
-  const n = values.length;
-  const column = new Uint8Array(n);
-  let valid: Uint8Array | undefined;
-  for (let i = 0; i < n; i++) {
-    const v = values[i];
-    if (v === null || v === undefined) {
-      valid ??= new Uint8Array(n).fill(1);
-      valid[i] = 0;
-    } else column[i] = v ? 1 : 0;
-  }
+  const column = new Uint8Array(values.length);
+  const valid = fillColumn(column, values as ReadonlyArray<boolean | null>, (v) => (v ? 1 : 0));
   return field(name, 'bool', column, valid ? { ...options, valid } : options);
 }
 

@@ -8,12 +8,12 @@ import type {
   WireQueryDataRequest,
   WireQueryDataResponse,
 } from '../wire/messages';
-import { pluginFailure, unimplemented } from '../wire/grpc-error';
+import { unimplemented } from '../wire/grpc-error';
 import { DEFAULT_MAX_RESPONSE_BYTES, capResponseSize, encodeDataResponse, encodeFrame, tooLargeMessage } from './encode';
 import { answerQuery, decodeDataQuery, failure } from './query-runner';
 import {
+  endWhenSettled,
   errorMessage,
-  isGrpcError,
   requestContext,
   resolveInstance,
   trackCall,
@@ -85,7 +85,7 @@ export function queryChunkedDataHandler(
       if (call.cancelled || call.destroyed) return;
       if (!call.write(message)) await waitForDrain(call);
     };
-    (async () => {
+    const work = (async () => {
       const answers = await runQueries(rt, request, active.signal, 'QueryChunkedData');
       const limit = rt.maxResponseBytes - 64 * 1024;
       for (const [refId, answer] of answers) {
@@ -111,17 +111,8 @@ export function queryChunkedDataHandler(
           await send({ refId, frameId: `${refId}/${i}`, frame: bytes, status: 200, format });
         }
       }
-    })().then(
-      () => {
-        active.finish('ok');
-        if (!call.destroyed) call.end();
-      },
-      (err: unknown) => {
-        active.finish('error');
-        const error = isGrpcError(err) ? err : pluginFailure('QueryChunkedData', err);
-        call.emit('error', error);
-      },
-    );
+    })();
+    endWhenSettled(active, call, 'QueryChunkedData', work);
   };
 }
 

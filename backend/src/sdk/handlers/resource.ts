@@ -2,8 +2,8 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { CallResourceRequest, ResourceResponseWriter } from '../types';
 import type { WireCallResourceRequest, WireCallResourceResponse, WireStringList } from '../wire/messages';
-import { pluginFailure, unimplemented } from '../wire/grpc-error';
-import { errorMessage, isGrpcError, requestContext, resolveInstance, trackCall, type HandlerRuntime } from './runtime';
+import { unimplemented } from '../wire/grpc-error';
+import { endWhenSettled, errorMessage, requestContext, resolveInstance, trackCall, type HandlerRuntime } from './runtime';
 
 function toBytes(chunk: Uint8Array | string): Buffer {
   return typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
@@ -85,7 +85,7 @@ export function callResourceHandler(
     const writer = new ResponseWriter((message) => {
       if (!call.cancelled && !call.destroyed) call.write(message);
     });
-    (async () => {
+    const work = (async () => {
       const resolved = await resolveInstance(rt, call.request.pluginContext);
       if (!resolved.ok) {
         writer.json(400, { message: resolved.settingsError.message });
@@ -109,15 +109,7 @@ export function callResourceHandler(
       } finally {
         lease.release();
       }
-    })().then(
-      () => {
-        active.finish('ok');
-        if (!call.destroyed) call.end();
-      },
-      (err: unknown) => {
-        active.finish('error');
-        call.emit('error', isGrpcError(err) ? err : pluginFailure('CallResource', err));
-      },
-    );
+    })();
+    endWhenSettled(active, call, 'CallResource', work);
   };
 }

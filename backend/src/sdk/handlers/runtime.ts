@@ -135,6 +135,29 @@ export function unaryHandler<Req, Res>(
   };
 }
 
+/**
+ * Ends a server-streaming call that answers one request (not a live stream) when `work` settles:
+ * a clean end when it resolves, the gRPC error it threw (or a plugin failure naming `method`) when
+ * it rejects.
+ */
+export function endWhenSettled(
+  active: ActiveCall,
+  call: EventEmitter & { destroyed?: boolean; end(): void },
+  method: string,
+  work: Promise<void>,
+): void {
+  work.then(
+    () => {
+      active.finish('ok');
+      if (!call.destroyed) call.end();
+    },
+    (err: unknown) => {
+      active.finish('error');
+      call.emit('error', isGrpcError(err) ? err : pluginFailure(method, err));
+    },
+  );
+}
+
 export function isGrpcError(err: unknown): err is GrpcError {
   return typeof err === 'object' && err !== null && typeof (err as GrpcError).code === 'number' && 'details' in err;
 }

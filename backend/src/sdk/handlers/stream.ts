@@ -2,7 +2,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { frameToJSONBytes } from '../frames';
 import type { Frame } from '../frames/model';
-import type { StreamRequest, StreamStatus } from '../types';
+import type { DataSourceInstance, RequestContext, StreamRequest, StreamStatus } from '../types';
 import type { WireStreamPacket, WireStreamRequest, WireStreamResponse, WireStreamStatus } from '../wire/messages';
 import { grpcError, pluginFailure, unimplemented } from '../wire/grpc-error';
 import { GrpcStreamSender } from './stream-sender';
@@ -48,45 +48,52 @@ function jsonPayload(value: Uint8Array | string | undefined, what: string): Buff
   return bytes;
 }
 
+/**
+ * Runs a SubscribeStream / PublishStream call: resolves the datasource instance and hands `body` the
+ * decoded request and its context. Broken settings deny: nobody may subscribe or publish until they
+ * are fixed.
+ */
+async function answerStreamCall(
+  rt: HandlerRuntime,
+  wire: WireStreamRequest,
+  signal: AbortSignal,
+  endpoint: 'SubscribeStream' | 'PublishStream',
+  body: (instance: DataSourceInstance<unknown>, request: StreamRequest, ctx: RequestContext) => Promise<WireStreamResponse>,
+): Promise<WireStreamResponse> {
+  const resolved = await resolveInstance(rt, wire.pluginContext);
+  if (!resolved.ok) return { status: 'PERMISSION_DENIED' };
+  const { lease, pluginContext } = resolved;
+  try {
+    const request = decodeStreamRequest(wire, pluginContext);
+    const ctx = requestContext(rt, pluginContext, signal, { endpoint, path: request.path });
+    return await body(lease.instance, request, ctx);
+  } finally {
+    lease.release();
+  }
+}
+
 export function subscribeStreamHandler(rt: HandlerRuntime): grpc.handleUnaryCall<WireStreamRequest, WireStreamResponse> {
-  return unaryHandler(rt, 'subscribeStream', async (wire, signal) => {
-    const resolved = await resolveInstance(rt, wire.pluginContext);
-    // Broken settings: nobody may subscribe until they are fixed.
-    if (!resolved.ok) return { status: 'PERMISSION_DENIED' };
-    const { lease, pluginContext } = resolved;
-    try {
-      const instance = lease.instance;
+  return unaryHandler(rt, 'subscribeStream', (wire, signal) =>
+    answerStreamCall(rt, wire, signal, 'SubscribeStream', async (instance, request, ctx) => {
       if (typeof instance.subscribeStream !== 'function') throw unimplemented('SubscribeStream');
-      const request = decodeStreamRequest(wire, pluginContext);
-      const ctx = requestContext(rt, pluginContext, signal, { endpoint: 'SubscribeStream', path: request.path });
       const result = await instance.subscribeStream(request, ctx);
       const response: WireStreamResponse = { status: STATUS[result?.status] ?? 'NOT_FOUND' };
       const initial = result?.initialData;
       if (isFrame(initial)) response.data = frameToJSONBytes(initial, result.initialDataInclude ?? 'all');
       else response.data = jsonPayload(initial, 'SubscribeStream initial data');
       return response;
-    } finally {
-      lease.release();
-    }
-  });
+    }),
+  );
 }
 
 export function publishStreamHandler(rt: HandlerRuntime): grpc.handleUnaryCall<WireStreamRequest, WireStreamResponse> {
-  return unaryHandler(rt, 'publishStream', async (wire, signal) => {
-    const resolved = await resolveInstance(rt, wire.pluginContext);
-    if (!resolved.ok) return { status: 'PERMISSION_DENIED' };
-    const { lease, pluginContext } = resolved;
-    try {
-      const instance = lease.instance;
+  return unaryHandler(rt, 'publishStream', (wire, signal) =>
+    answerStreamCall(rt, wire, signal, 'PublishStream', async (instance, request, ctx) => {
       if (typeof instance.publishStream !== 'function') throw unimplemented('PublishStream');
-      const request = decodeStreamRequest(wire, pluginContext);
-      const ctx = requestContext(rt, pluginContext, signal, { endpoint: 'PublishStream', path: request.path });
       const result = await instance.publishStream(request, ctx);
       return { status: STATUS[result?.status] ?? 'NOT_FOUND', data: jsonPayload(result?.data, 'PublishStream data') };
-    } finally {
-      lease.release();
-    }
-  });
+    }),
+  );
 }
 
 /**

@@ -4,29 +4,15 @@
  * Outgoing messages may leave fields out; protobuf defaults apply.
  */
 
+import type { DataSourceInstanceSettings, User } from '../types';
+
 export type WireFormat = 'ARROW' | 'JSON';
 
-export interface WireDataSourceInstanceSettings {
-  id: number;
-  name: string;
-  url: string;
-  user: string;
-  database: string;
-  basicAuthEnabled: boolean;
-  basicAuthUser: string;
-  jsonData: Buffer;
-  decryptedSecureJsonData: Record<string, string>;
-  lastUpdatedMS: number;
-  uid: string;
-  apiVersion: string;
-}
+/** pluginv2.DataSourceInstanceSettings: the public settings shape, with jsonData still raw bytes. */
+export type WireDataSourceInstanceSettings = Omit<DataSourceInstanceSettings, 'jsonData'> & { jsonData: Buffer };
 
-export interface WireUser {
-  login: string;
-  name: string;
-  email: string;
-  role: string;
-}
+/** pluginv2.User carries exactly the public User's four strings. */
+export type WireUser = User;
 
 export interface WirePluginContext {
   orgId: number;

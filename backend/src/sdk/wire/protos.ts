@@ -7,7 +7,8 @@
  *
  * Why not @grpc/proto-loader at run time: it eagerly encodes a FileDescriptorProto for every file
  * (for gRPC reflection, which Grafana never uses). That was ~30 ms of our start-up; the service
- * definitions themselves are the few lines below. Tests still dial us with proto-loader clients.
+ * definitions themselves are the few lines below. Tests dial us with grpc-js clients made from these
+ * same definitions (tests/support/goplugin.ts); the conformance suite checks the wire with Go's own codecs.
  */
 import type * as grpc from '@grpc/grpc-js';
 import { readFileSync, readdirSync } from 'node:fs';
