@@ -1,6 +1,7 @@
 /**
  * Builds the frontend Grafana loads: dist/module.js as an AMD module (Grafana's plugin loader is
- * SystemJS with AMD support), plus plugin.json, img/, README and LICENSE.
+ * SystemJS with AMD support), plus plugin.json, img/, the plugin README (src/README.md, shown on
+ * Grafana's plugin page) and LICENSE.
  *
  * Facts from create-plugin's webpack config (plugin-tools, packages/create-plugin/templates/common/
  * .config): AMD library output, publicPath `public/plugins/<id>/`, the list of modules Grafana shares
@@ -124,7 +125,8 @@ const config = (env: Env = {}): Configuration => {
         patterns: [
           { from: 'plugin.json', to: '.', transform: substituteTemplateTokens },
           { from: 'img/**/*', to: '.' },
-          { from: path.join(ROOT, 'README.md'), to: '.', transform: substituteTemplateTokens, noErrorOnMissing: true },
+          // The plugin's own README (shown on Grafana's plugin page), not the repository's developer README.
+          { from: 'README.md', to: '.', transform: substituteTemplateTokens },
           { from: path.join(ROOT, 'LICENSE'), to: '.', noErrorOnMissing: true },
           { from: path.join(ROOT, 'CHANGELOG.md'), to: '.', noErrorOnMissing: true },
         ],
