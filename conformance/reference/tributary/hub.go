@@ -23,16 +23,17 @@ type Source[B any] interface {
 }
 
 // Hub shares one upstream per channel path between concurrent RunStreams and coalesces its
-// batches into at most maxPacketsPerSecond packets (leading edge at once, then one packet per
-// 1/N s with everything gathered meanwhile) - the same policy as backend/src/sdk/live/hub.ts.
+// batches into at most maxPacketsPerSecond packets - the same policy as backend/src/sdk/live/hub.ts:
+// time is cut into epoch-aligned slots of 1/N s, a channel sends at most one packet per slot
+// (at once if its slot is free, else at the start of the next slot, with everything gathered meanwhile).
 type Hub[B any] struct {
 	mu       sync.Mutex
 	channels map[string]*hubChannel[B]
-	// minGapMs is 1000 / maxPacketsPerSecond; packet times are kept in whole epoch milliseconds,
-	// exactly as the TypeScript hub does with Date.now(), so both pace packets identically.
-	minGapMs float64
-	queueCap int
-	Observer HubObserver
+	// packetsPerSecond is N; slot numbers come from whole epoch milliseconds, exactly as the
+	// TypeScript hub computes them from Date.now(), so both pace packets identically.
+	packetsPerSecond float64
+	queueCap         int
+	Observer         HubObserver
 }
 
 // HubObserver receives counters for metrics.
@@ -45,9 +46,9 @@ type HubObserver struct {
 
 func NewHub[B any](maxPacketsPerSecond int) *Hub[B] {
 	return &Hub[B]{
-		channels: map[string]*hubChannel[B]{},
-		minGapMs: 1000 / float64(maxPacketsPerSecond),
-		queueCap: 16,
+		channels:         map[string]*hubChannel[B]{},
+		packetsPerSecond: float64(maxPacketsPerSecond),
+		queueCap:         16,
 	}
 }
 
@@ -64,12 +65,12 @@ type hubChannel[B any] struct {
 	source Source[B]
 	cancel context.CancelFunc
 
-	mu         sync.Mutex
-	subs       map[*hubSubscriber]struct{}
-	pending    []B
-	lastPacket float64 // epoch ms of the last packet's slot; -Inf before the first
-	timer      *time.Timer
-	stopped    bool
+	mu       sync.Mutex
+	subs     map[*hubSubscriber]struct{}
+	pending  []B
+	lastSlot float64 // slot of the last packet; -Inf before the first
+	timer    *time.Timer
+	stopped  bool
 }
 
 // hubSubscriber is one RunStream: a bounded newest-wins queue drained by its own goroutine,
@@ -107,7 +108,7 @@ func (h *Hub[B]) Run(ctx context.Context, path string, newSource func() (Source[
 			return err
 		}
 		upCtx, cancel := context.WithCancel(context.Background())
-		ch = &hubChannel[B]{hub: h, path: path, source: src, cancel: cancel, subs: map[*hubSubscriber]struct{}{}, lastPacket: math.Inf(-1)}
+		ch = &hubChannel[B]{hub: h, path: path, source: src, cancel: cancel, subs: map[*hubSubscriber]struct{}{}, lastSlot: math.Inf(-1)}
 		h.channels[path] = ch
 		if h.Observer.Opened != nil {
 			h.Observer.Opened(path)
@@ -158,6 +159,11 @@ func (h *Hub[B]) detach(ch *hubChannel[B], sub *hubSubscriber) {
 	}
 }
 
+// slotAt is the epoch-aligned 1/N s slot that contains the epoch-millisecond instant nowMs.
+func (c *hubChannel[B]) slotAt(nowMs float64) float64 {
+	return math.Floor(nowMs * c.hub.packetsPerSecond / 1000)
+}
+
 func (c *hubChannel[B]) stop() {
 	c.cancel()
 	c.mu.Lock()
@@ -181,19 +187,28 @@ func (c *hubChannel[B]) emit(batch B) {
 		c.mu.Unlock()
 		return
 	}
-	waitMs := c.lastPacket + c.hub.minGapMs - nowMs()
-	if waitMs <= 0 {
-		c.flushLocked()
-		c.mu.Unlock()
+	c.flushOrWaitLocked()
+	c.mu.Unlock()
+}
+
+// flushOrWaitLocked sends now if this channel's current slot is free, else arms a timer for the
+// start of the next slot and checks again then.
+func (c *hubChannel[B]) flushOrWaitLocked() {
+	if c.stopped {
 		return
 	}
-	c.timer = time.AfterFunc(untilMs(c.lastPacket+c.hub.minGapMs), func() {
+	slot := c.slotAt(nowMs())
+	if slot > c.lastSlot {
+		c.lastSlot = slot
+		c.flushLocked()
+		return
+	}
+	c.timer = time.AfterFunc(untilMs(math.Ceil((c.lastSlot+1)*1000/c.hub.packetsPerSecond)), func() {
 		c.mu.Lock()
 		c.timer = nil
-		c.flushLocked()
+		c.flushOrWaitLocked()
 		c.mu.Unlock()
 	})
-	c.mu.Unlock()
 }
 
 // flushLocked encodes the pending batches once and hands the same bytes to every subscriber.
@@ -203,17 +218,6 @@ func (c *hubChannel[B]) flushLocked() {
 	}
 	batches := c.pending
 	c.pending = nil
-	// The packet takes the next slot of the 1/N s cadence if it is (at most one gap) late for it,
-	// else starts a new cadence now. Recording the actual flush time instead, as the TypeScript
-	// hub does, lets every late Go timer push all later packets later for good (a ratchet that
-	// grew the reference's push latency to ~25 ms within seconds); Node's coarse libuv timers
-	// hide it there (measured: no creep over 20 s). The packet budget is the same.
-	now := nowMs()
-	if next := c.lastPacket + c.hub.minGapMs; now-next < c.hub.minGapMs {
-		c.lastPacket = max(next, now-c.hub.minGapMs)
-	} else {
-		c.lastPacket = now
-	}
 	p, err := c.source.Encode(batches)
 	if err != nil {
 		return
