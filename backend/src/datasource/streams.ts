@@ -3,7 +3,7 @@
  * become due. Wakes are aligned to multiples of `stride` steps (stride = enough steps to stay within
  * the packet budget), counted from the epoch, so packet boundaries are the same in every process.
  */
-import { frameToJSONBytes } from '../sdk/frames';
+import { frameToJSONBytes, timeSeriesDataJSONBytes } from '../sdk/frames';
 import type { ChannelSource, EncodedPacket } from '../sdk/live/hub';
 import { systemClock, type Clock } from '../sdk/live/clock';
 import { DeadlineScheduler } from '../sdk/live/deadlines';
@@ -40,6 +40,10 @@ export class SignalChannelSource implements ChannelSource<StepRange> {
   private readonly scheduler: DeadlineScheduler;
   /** Newest step already emitted; kept across upstream restarts so a retry resumes without a gap. */
   private lastStep: number | undefined;
+  /** The packet encoded ahead for the next wake-up (see prepareAfterThisWake), and the pending job. */
+  private prepared: { first: number; rows: number; packet: EncodedPacket } | undefined;
+  private preparing: ReturnType<typeof setImmediate> | undefined;
+  private readonly nextRange: StepRange = { first: 0, count: 0 };
 
   constructor(private readonly options: SignalSourceOptions) {
     const { query, datasourceUid, maxPacketsPerSecond } = options;
@@ -60,8 +64,55 @@ export class SignalChannelSource implements ChannelSource<StepRange> {
     const first = batches[0].first;
     const last = batches[batches.length - 1];
     const rows = last.first + last.count - first;
-    const packetFrame = signalFrame(this.shape, this.generator, first, rows);
-    return { bytes: frameToJSONBytes(packetFrame, 'data'), points: rows * this.generator.seriesCount };
+    const prepared = this.prepared;
+    this.prepared = undefined;
+    if (prepared !== undefined && prepared.first === first && prepared.rows === rows) {
+      return prepared.packet;
+    }
+    return this.encodeRange(first, rows);
+  }
+
+  /** The data part of the frame signalFrame builds for these steps, written straight from the numbers (same bytes). */
+  private encodeRange(first: number, rows: number): EncodedPacket {
+    const times = new Float64Array(rows);
+    const { sampleIntervalMs } = this.shape;
+    for (let row = 0; row < rows; row++) {
+      times[row] = (first + row) * sampleIntervalMs;
+    }
+    const columns = this.generator.columns(first, rows);
+    return { bytes: timeSeriesDataJSONBytes(times, columns), points: rows * this.generator.seriesCount };
+  }
+
+  /**
+   * Encodes the packet the next wake-up will most likely send (the steps up to that wake, if it comes
+   * on time) once the current wake-up is over: channels sharing a wake-up then each send a ready
+   * packet instead of waiting for the others to generate and encode theirs. Values depend only on
+   * the step, so an early packet holds the same bytes; if the range turns out different (a late
+   * wake, merged batches) `encode` simply builds it then.
+   */
+  private prepareAfterThisWake(first: number, rows: number): void {
+    this.prepared = undefined;
+    this.nextRange.first = first;
+    this.nextRange.count = rows;
+    this.preparing ??= setImmediate(this.prepareNext);
+  }
+
+  private readonly prepareNext = (): void => {
+    this.preparing = undefined;
+    const { first, count } = this.nextRange;
+    try {
+      this.prepared = { first, rows: count, packet: this.encodeRange(first, count) };
+    } catch {
+      this.prepared = undefined; // encode() will build it again and the hub reports the error then
+    }
+  };
+
+  private cancelPrepare(): void {
+    if (this.preparing !== undefined) {
+      clearImmediate(this.preparing);
+      this.preparing = undefined;
+    }
+    this.prepared = undefined;
   }
 
   run(emit: (batch: StepRange) => void, signal: AbortSignal): Promise<void> {
@@ -72,10 +123,13 @@ export class SignalChannelSource implements ChannelSource<StepRange> {
       const schedule = () => {
         const wakeStep = (Math.floor(this.lastStep! / stride) + 1) * stride;
         cancelWake = scheduler.schedule(wakeStep * sampleIntervalMs, tick);
+        this.prepareAfterThisWake(this.lastStep! + 1, wakeStep - this.lastStep!);
       };
+      // A plain flag rather than signal.aborted, whose getter showed up in profiles of the per-tick path.
+      let stopped = signal.aborted;
       // Called by the scheduler once the clock has reached the wake time.
       const tick = () => {
-        if (signal.aborted) {
+        if (stopped) {
           return;
         }
         const dueStep = Math.floor(clock.now() / sampleIntervalMs);
@@ -97,7 +151,9 @@ export class SignalChannelSource implements ChannelSource<StepRange> {
       signal.addEventListener(
         'abort',
         () => {
+          stopped = true;
           cancelWake();
+          this.cancelPrepare();
           resolve();
         },
         { once: true },

@@ -9,6 +9,7 @@ export { validateFrame, frameRowCount } from './validate';
 export { frameToArrow } from './arrow';
 export { frameFromArrow } from './arrow-read';
 export { frameToJSON, frameToJSONBytes } from './json';
+export { timeSeriesDataJSONBytes } from './series-json';
 export {
   field,
   frame,

@@ -65,6 +65,7 @@ class Channel<B> {
   private lastSlot = Number.NEGATIVE_INFINITY;
   private flushTimer: unknown;
   private readonly upstream = new AbortController();
+  private isStopped = false;
   private readonly packetsPerSecond: number;
 
   constructor(
@@ -83,6 +84,7 @@ class Channel<B> {
   }
 
   stop(): void {
+    this.isStopped = true;
     this.upstream.abort();
     if (this.flushTimer !== undefined) {
       this.options.clock.clearTimeout(this.flushTimer);
@@ -95,8 +97,9 @@ class Channel<B> {
     this.subscribers.clear();
   }
 
+  /** Set by stop(); a plain field because emit and flush check it on every packet (AbortSignal's getter costs more). */
   get stopped(): boolean {
-    return this.upstream.signal.aborted;
+    return this.isStopped;
   }
 
   schemaPacket(): EncodedPacket | undefined {
