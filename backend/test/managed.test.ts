@@ -328,6 +328,10 @@ describe('CallResource', () => {
     const thrown = await call('throw');
     expect(thrown.messages[0].code).toBe(500);
     expect(JSON.parse(Buffer.from(thrown.messages[0].body).toString()).message).toMatch(/resource exploded/);
+    // A head written but not yet sent can still become the 500.
+    const late = await call('head-then-throw');
+    expect(late.messages[0].code).toBe(500);
+    expect(JSON.parse(Buffer.from(late.messages[0].body).toString()).message).toMatch(/exploded after its head/);
   });
 });
 

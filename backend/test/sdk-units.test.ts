@@ -140,6 +140,40 @@ describe('instance manager', () => {
     }
   });
 
+  test('Grafanas with different configs on one sidecar keep their own instance; the least recently used goes past 4', async () => {
+    const created: string[] = [];
+    const disposed: string[] = [];
+    const m = manager((s) => {
+      const name = `v${s.lastUpdatedMS}#${created.length}`;
+      created.push(name);
+      return { dispose: () => void disposed.push(name) };
+    });
+    const use = async (config: Record<string, string>, lastUpdatedMS = 1) => {
+      const lease = await m.acquire(wire(lastUpdatedMS), config);
+      lease.release();
+      return lease.instance;
+    };
+    const a = await use({ GF_APP_URL: 'http://a' });
+    const b = await use({ GF_APP_URL: 'http://b' });
+    expect(await use({ GF_APP_URL: 'http://a' })).toBe(a);
+    expect(await use({ GF_APP_URL: 'http://b' })).toBe(b);
+    expect(created).toHaveLength(2);
+    // New settings replace only that configuration's instance.
+    expect(await use({ GF_APP_URL: 'http://a' }, 2)).not.toBe(a);
+    await Promise.resolve();
+    expect(disposed).toEqual(['v1#0']);
+    expect(await use({ GF_APP_URL: 'http://b' })).toBe(b);
+    // Configurations c, d, e: the fifth one retires the least recently used (a's new instance).
+    await use({ GF_APP_URL: 'http://b' });
+    await use({ GF_APP_URL: 'http://c' });
+    await use({ GF_APP_URL: 'http://d' });
+    await use({ GF_APP_URL: 'http://e' });
+    await Promise.resolve();
+    expect(disposed).toEqual(['v1#0', 'v2#2']);
+    expect(m.size).toBe(4);
+    await m.disposeAll();
+  });
+
   test('SettingsError is cached per settings version; other errors are retried', async () => {
     let calls = 0;
     let flaky = true;

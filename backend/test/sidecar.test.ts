@@ -144,3 +144,17 @@ test('RunStream calls end UNAVAILABLE when the sidecar stops, so Grafana re-runs
   expect(await plugin.exited).toEqual({ code: 0, signal: null });
   client.close();
 });
+
+test('a RunStream whose instance is replaced by newer settings ends UNAVAILABLE, so Grafana re-runs it', async () => {
+  const socket = path.join(dir, 'settings.sock');
+  await startSidecar(`unix:${socket}`, { TESTPLUGIN_DISPOSE_AFTER_MS: '200' });
+  const client = connect({ network: 'unix', address: socket });
+  const call = client.stream.RunStream({ pluginContext: pluginContext({ lastUpdatedMS: 1 }), path: 'until-dispose' });
+  const status = new Promise<grpc.StatusObject>((resolve) => call.on('status', resolve));
+  call.on('error', () => undefined);
+  await new Promise((resolve) => call.once('data', resolve));
+  // Newer settings for the same datasource: the old instance is retired, then disposed (after 200 ms here).
+  await unary(client.diagnostics, 'CheckHealth', { pluginContext: pluginContext({ lastUpdatedMS: 2 }) });
+  expect(await status).toMatchObject({ code: grpc.status.UNAVAILABLE, details: expect.stringMatching(/settings changed/) });
+  client.close();
+});

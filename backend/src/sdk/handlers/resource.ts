@@ -25,8 +25,14 @@ class ResponseWriter implements ResourceResponseWriter {
 
   constructor(private readonly send: (message: WireCallResourceResponse) => void) {}
 
+  /** The handler wrote a head (sent or still buffered). */
   get started(): boolean {
     return this.headSent || this.head !== undefined;
+  }
+
+  /** The head already went to Grafana: the status can no longer change. */
+  get committed(): boolean {
+    return this.headSent;
   }
 
   writeHead(status: number, headers?: Record<string, string | string[]>): void {
@@ -102,7 +108,7 @@ export function callResourceHandler(
         } catch (err) {
           ctx.logger.error('resource handler failed', { error: err, stack: (err as Error)?.stack });
           // Before the head went out we can still answer properly; after it, the body just ends.
-          if (!writer.started) writer.json(500, { message: `resource ${request.path} failed: ${errorMessage(err)}` });
+          if (!writer.committed) writer.json(500, { message: `resource ${request.path} failed: ${errorMessage(err)}` });
         }
         if (!writer.started) writer.json(404, { message: `resource not found: ${request.path || '/'}` });
         writer.end();

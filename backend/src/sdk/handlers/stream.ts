@@ -5,6 +5,7 @@ import type { Frame } from '../frames/model';
 import type { DataSourceInstance, RequestContext, StreamRequest, StreamStatus } from '../types';
 import type { WireStreamPacket, WireStreamRequest, WireStreamResponse, WireStreamStatus } from '../wire/messages';
 import { grpcError, pluginFailure, unimplemented } from '../wire/grpc-error';
+import type { InstanceLease } from '../instances/manager';
 import { GrpcStreamSender } from './stream-sender';
 import {
   errorMessage,
@@ -107,18 +108,29 @@ export function runStreamHandler(rt: HandlerRuntime): grpc.handleServerStreaming
     const path = call.request.path ?? '';
     /**
      * Grafana treats a RunStream that ends with OK as finished for good and never restarts it, so a
-     * stream we stop because this process is going away (sidecar restart, deploy) ends UNAVAILABLE:
-     * Grafana then re-runs it, against the new process once it is up.
+     * stream that ends because this process is going away (sidecar restart, deploy) or because its
+     * datasource instance was replaced ends UNAVAILABLE: Grafana then re-runs it, against the new
+     * process or the new settings.
      */
-    const endedByShutdown = (): boolean => {
-      if (!rt.calls.draining || call.cancelled || call.destroyed) return false;
-      call.emit('error', grpcError(grpc.status.UNAVAILABLE, 'the plugin is shutting down; the stream will be re-run'));
-      return true;
+    const endedForRerun = (): boolean => {
+      if (call.cancelled || call.destroyed) return false;
+      if (rt.calls.draining) {
+        call.emit('error', grpcError(grpc.status.UNAVAILABLE, 'the plugin is shutting down; the stream will be re-run'));
+        return true;
+      }
+      // Same for a stream whose datasource instance was replaced by newer settings and then disposed.
+      if (lease?.retired) {
+        call.emit('error', grpcError(grpc.status.UNAVAILABLE, 'the datasource settings changed; the stream will be re-run with them'));
+        return true;
+      }
+      return false;
     };
+    let lease: InstanceLease | undefined;
     (async () => {
       const resolved = await resolveInstance(rt, call.request.pluginContext);
       if (!resolved.ok) throw grpcError(grpc.status.FAILED_PRECONDITION, resolved.settingsError.message, 'plugin');
-      const { lease, pluginContext } = resolved;
+      lease = resolved.lease;
+      const { pluginContext } = resolved;
       try {
         const instance = lease.instance;
         if (typeof instance.runStream !== 'function') throw unimplemented('RunStream');
@@ -134,7 +146,7 @@ export function runStreamHandler(rt: HandlerRuntime): grpc.handleServerStreaming
       () => {
         sender.close();
         active.finish('ok');
-        if (endedByShutdown()) return;
+        if (endedForRerun()) return;
         if (!call.destroyed) call.end();
       },
       (err: unknown) => {
@@ -142,7 +154,7 @@ export function runStreamHandler(rt: HandlerRuntime): grpc.handleServerStreaming
         if (active.signal.aborted && !isGrpcError(err)) {
           // Thrown while being cancelled (e.g. an AbortError): the stream simply ended.
           active.finish('ok');
-          if (endedByShutdown()) return;
+          if (endedForRerun()) return;
           if (!call.destroyed) call.end();
           return;
         }

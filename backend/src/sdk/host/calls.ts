@@ -13,7 +13,6 @@ export interface TrackedCall {
 
 export class CallTracker {
   private readonly calls = new Map<TrackedCall, CallKind>();
-  private idleWaiters: (() => void)[] = [];
   /** True once shutdown began: calls ending now end because the plugin goes away. */
   draining = false;
 
@@ -33,11 +32,6 @@ export class CallTracker {
         if (ended) return;
         ended = true;
         this.calls.delete(call);
-        if (this.calls.size === 0) {
-          const waiters = this.idleWaiters;
-          this.idleWaiters = [];
-          for (const w of waiters) w();
-        }
       },
     };
     this.calls.set(call, kind);
@@ -52,11 +46,5 @@ export class CallTracker {
   abortAll(reason: string): void {
     this.draining = true;
     for (const call of this.calls.keys()) call.abort(reason);
-  }
-
-  /** Resolves when no call is in flight. */
-  idle(): Promise<void> {
-    if (this.calls.size === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 }

@@ -1,6 +1,8 @@
 /**
- * One instance per datasource (like the Go SDK's instance manager, reference/protocol.md §7.1):
- * keyed by datasource uid, re-created when `lastUpdatedMS` or `grafanaConfig` changes. A replaced
+ * One instance per datasource and Grafana configuration (like the Go SDK's instance manager,
+ * reference/protocol.md §7.1, which re-creates on a `grafanaConfig` change; we key by it instead, because
+ * one sidecar may serve several Grafanas at once): keyed by datasource uid + `grafanaConfig`, re-created
+ * when `lastUpdatedMS` changes, at most MAX_CONFIGS_PER_DATASOURCE configurations kept. A replaced
  * instance is disposed once its in-flight calls release it, or after `disposeAfterMs` at the latest.
  * A SettingsError from `newInstance` is remembered for that settings version, so every request reports
  * it without re-running the factory; other factory errors are retried on the next request.
@@ -23,6 +25,8 @@ export interface InstanceLease {
   settings: DataSourceInstanceSettings;
   /** Must be called exactly once when the call that acquired the lease is over. */
   release(): void;
+  /** True once newer settings replaced this instance (it is disposed when its last lease is released). */
+  readonly retired: boolean;
 }
 
 /** Thrown for requests that carry no datasource settings (e.g. app-plugin requests). */
@@ -35,7 +39,10 @@ export class MissingSettingsError extends Error {
 
 interface Entry {
   key: string;
+  /** The datasource this entry belongs to (one per Grafana configuration, see acquire). */
+  datasource: string;
   version: string;
+  lastUsed: number;
   settings: DataSourceInstanceSettings;
   ready: Promise<DataSourceInstance<unknown>>;
   instance?: DataSourceInstance<unknown>;
@@ -55,6 +62,9 @@ export interface InstanceManagerOptions {
   disposeAfterMs?: number;
 }
 
+/** Grafana configurations (e.g. several Grafanas on one sidecar) kept per datasource at once. */
+const MAX_CONFIGS_PER_DATASOURCE = 4;
+
 function configFingerprint(config: Record<string, string> | undefined): string {
   if (!config) return '';
   return JSON.stringify(Object.keys(config).sort().map((k) => [k, config[k]]));
@@ -63,6 +73,7 @@ function configFingerprint(config: Record<string, string> | undefined): string {
 export class InstanceManager {
   private readonly entries = new Map<string, Entry>();
   private readonly retiring = new Set<Entry>();
+  private useCounter = 0;
   private readonly disposeAfterMs: number;
 
   constructor(private readonly options: InstanceManagerOptions) {
@@ -78,14 +89,20 @@ export class InstanceManager {
     grafanaConfig: Record<string, string> | undefined,
   ): Promise<InstanceLease> {
     if (!wire) throw new MissingSettingsError();
-    const key = wire.uid ? `uid:${wire.uid}` : `id:${wire.id}`;
-    const version = `${wire.lastUpdatedMS}|${configFingerprint(grafanaConfig)}`;
+    // Keyed by datasource AND Grafana configuration: a sidecar may serve several Grafanas whose
+    // configs differ (feature toggles, app URL, a rolling upgrade); keying by datasource alone would
+    // make them replace each other's instance on every request. New settings (lastUpdatedMS) replace it.
+    const datasource = wire.uid ? `uid:${wire.uid}` : `id:${wire.id}`;
+    const key = `${datasource}#${configFingerprint(grafanaConfig)}`;
+    const version = String(wire.lastUpdatedMS);
     let entry = this.entries.get(key);
     if (!entry || entry.version !== version) {
       if (entry) this.retire(entry);
-      entry = this.create(key, version, wire);
+      else this.makeRoomFor(datasource);
+      entry = this.create(key, datasource, version, wire);
       this.entries.set(key, entry);
     }
+    entry.lastUsed = ++this.useCounter;
     entry.refs++;
     let instance: DataSourceInstance<unknown>;
     try {
@@ -104,6 +121,9 @@ export class InstanceManager {
         released = true;
         this.release(held);
       },
+      get retired() {
+        return held.retired;
+      },
     };
   }
 
@@ -114,7 +134,15 @@ export class InstanceManager {
     await Promise.all(all.map((e) => this.dispose(e)));
   }
 
-  private create(key: string, version: string, wire: WireDataSourceInstanceSettings): Entry {
+  /** Bounds the instances kept per datasource (one per Grafana configuration seen) by retiring the least recently used. */
+  private makeRoomFor(datasource: string): void {
+    const siblings = [...this.entries.values()].filter((e) => e.datasource === datasource);
+    if (siblings.length < MAX_CONFIGS_PER_DATASOURCE) return;
+    siblings.sort((a, b) => a.lastUsed - b.lastUsed);
+    this.retire(siblings[0]);
+  }
+
+  private create(key: string, datasource: string, version: string, wire: WireDataSourceInstanceSettings): Entry {
     const { definition, logger, runMode, registry, metrics } = this.options;
     let settings: DataSourceInstanceSettings;
     let ready: Promise<DataSourceInstance<unknown>>;
@@ -131,7 +159,7 @@ export class InstanceManager {
       settings = decodeSettingsShell(wire);
       ready = Promise.reject(err);
     }
-    const entry: Entry = { key, version, settings, ready, refs: 0, retired: false, disposed: false };
+    const entry: Entry = { key, datasource, version, lastUsed: 0, settings, ready, refs: 0, retired: false, disposed: false };
     ready.then(
       (instance) => {
         entry.instance = instance;
