@@ -89,7 +89,9 @@ async function waitServing(address, child) {
 }
 
 function startSidecar(bundle, address) {
-  return spawn(process.execPath, [bundle, '--listen', address], { cwd: repoRoot, stdio: 'inherit' });
+  // 0666: Grafana's container user (uid 472) is not the host user who runs this sidecar.
+  const mode = address.startsWith('unix:') ? ['--socket-mode', '0666'] : [];
+  return spawn(process.execPath, [bundle, '--listen', address, ...mode], { cwd: repoRoot, stdio: 'inherit' });
 }
 
 function stopProcess(child, signal) {

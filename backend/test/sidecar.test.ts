@@ -40,12 +40,12 @@ async function startSidecar(listen: string, extra: Record<string, string> = {}):
   return { plugin, address: String(serving.json!.address), network: serving.json!.network as 'unix' | 'tcp' };
 }
 
-test('serves on the given unix socket with mode 0666, prints nothing on stdout, survives Shutdown and many connections', async () => {
+test('serves on the given unix socket with mode 0660, prints nothing on stdout, survives Shutdown and many connections', async () => {
   const socket = path.join(dir, 'plugin.sock');
   const { plugin, address, network } = await startSidecar(`unix:${socket}`);
   expect({ address, network }).toEqual({ address: socket, network: 'unix' });
   expect(lstatSync(socket).isSocket()).toBe(true);
-  expect(statSync(socket).mode & 0o777).toBe(0o666);
+  expect(statSync(socket).mode & 0o777).toBe(0o660);
 
   // Two "Grafana instances" at once, each sending Shutdown as Grafana does when it stops the plugin.
   const first = connect({ network: 'unix', address: socket });

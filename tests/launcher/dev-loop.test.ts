@@ -5,7 +5,7 @@
  * Builds into a temp dist (`--dist`) so it does not touch the shared dist/.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { utimesSync } from 'node:fs';
+import { statSync, utimesSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_QUERY } from '../../src/shared/query';
 import { runStream, streamPathFor } from './grafana-calls';
@@ -75,6 +75,8 @@ afterAll(async () => {
 
 it('swaps only the sidecar on a backend change; Grafana side keeps its launcher and socket', async () => {
   expect(await healthStatus(handshake)).toBe('SERVING');
+  // Grafana's container user (uid 472) is not the host user running the dev sidecar: the socket is 0666.
+  expect(statSync(handshake.address).mode & 0o777).toBe(0o666);
   const [oldPid] = servingPids();
   expect(processExists(oldPid)).toBe(true);
 

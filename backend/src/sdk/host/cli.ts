@@ -4,7 +4,7 @@
  *   --listen unix:/path.sock | tcp:HOST:PORT   sidecar mode on that address   (env <PREFIX>_LISTEN)
  *   --network unix|tcp                         managed mode transport (default unix) (env <PREFIX>_NETWORK)
  *   --log-level trace|debug|info|warn|error|off                               (env <PREFIX>_LOG_LEVEL, GF_PLUGIN_LOG_LEVEL)
- *   --socket-mode 0666                         sidecar unix socket permissions (env <PREFIX>_SOCKET_MODE)
+ *   --socket-mode 0660                         sidecar unix socket permissions, default 0660 (env <PREFIX>_SOCKET_MODE)
  *   --socket-group 0                           sidecar unix socket group id   (env <PREFIX>_SOCKET_GROUP)
  */
 import { StartupError } from './handshake';

@@ -90,10 +90,10 @@ export function removeSocket(socketPath: string): void {
 }
 
 /**
- * Sidecar sockets must be usable by Grafana's container user (uid 472, gid 0) while the sidecar may
- * run as another user. Mode 0666 lets any local user connect; access is then controlled by who can
- * reach the socket's directory (a volume shared only by the two containers). With a group given,
- * 0660 plus that group owner is the tighter alternative.
+ * Sidecar sockets must be usable by Grafana's container user (uid 472, gid 0). The default 0660 lets
+ * the socket's owner and group connect (in compose the sidecar runs as 472:0 itself); with a group
+ * given, that group owns the socket. 0666 lets any local user connect, for a sidecar that runs as
+ * another user than Grafana with no shared group (the `npm run dev` host sidecar).
  */
 export function applySocketPermissions(socketPath: string, mode: number, group?: number): void {
   if (group !== undefined) chownSync(socketPath, -1, group);

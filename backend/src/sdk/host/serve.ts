@@ -55,7 +55,7 @@ export interface ServeOptions {
   /** Managed-mode transport: a unix socket (default, like go-plugin) or TCP on 127.0.0.1. */
   managedNetwork?: 'unix' | 'tcp';
   logLevel?: LogLevel;
-  /** Sidecar unix socket permissions (default 0o666) and optional group owner. */
+  /** Sidecar unix socket permissions (default 0o660) and optional group owner. */
   socketMode?: number;
   socketGroup?: number;
   /** Largest request accepted (default 16 MiB, like the Go SDK). */
@@ -199,7 +199,7 @@ async function start(definition: PluginDefinition<unknown>, options: ServeOption
 
   const bound = await bind(server, address);
   if (address.network === 'unix' && mode === 'sidecar') {
-    applySocketPermissions(address.path, options.socketMode ?? 0o666, options.socketGroup);
+    applySocketPermissions(address.path, options.socketMode ?? 0o660, options.socketGroup);
   } else if (address.network === 'unix' && env.PLUGIN_UNIX_SOCKET_GROUP && /^\d+$/.test(env.PLUGIN_UNIX_SOCKET_GROUP)) {
     // go-plugin's convention for sharing the managed socket with a group.
     applySocketPermissions(address.path, 0o660, Number(env.PLUGIN_UNIX_SOCKET_GROUP));
