@@ -12,7 +12,8 @@ import { setTemplateSrv, type BackendSrvRequest, type TemplateSrv } from '@grafa
 
 import { tributaryPlugin } from '../backend/src/datasource';
 import { factoryContext, instanceSettings as backendSettings, requestContext, streamRequest } from '../backend/src/datasource/testSupport';
-import { frameToJSON } from '../backend/src/sdk/frames';
+import { frameToJSON, type Frame } from '../backend/src/sdk/frames';
+import { isEncodedFrame, type EncodedFrame } from '../backend/src/sdk';
 import { RecordingSender } from '../backend/src/sdk/live/testing';
 import type { DataSourceInstance } from '../backend/src/sdk/types';
 import type { TributaryQuery } from './shared/query';
@@ -38,9 +39,15 @@ async function queryBackend(instance: DataSourceInstance<TributaryQuery>, req: B
     };
     const model = instance.decodeQuery!(JSON.parse(JSON.stringify(q)), dataQuery);
     const rsp = await instance.query!({ ...dataQuery, model }, requestContext());
-    results[refId] = { status: rsp.status ?? 200, frames: (rsp.frames ?? []).map((f) => JSON.parse(frameToJSON(f))) };
+    results[refId] = { status: rsp.status ?? 200, frames: (rsp.frames ?? []).map((f) => JSON.parse(frameToJSON(inlineFrame(f)))) };
   }
   return { results };
+}
+
+/** No worker pool in this test: the datasource computes its frames inline. */
+function inlineFrame(frame: Frame | EncodedFrame): Frame {
+  if (isEncodedFrame(frame)) throw new Error('expected a frame computed inline');
+  return frame;
 }
 
 describe('frontend ↔ our backend datasource over the Live path', () => {

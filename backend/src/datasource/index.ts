@@ -5,6 +5,7 @@
 import type { TributaryQuery } from '../../../src/shared/query';
 import type { PluginDefinition } from '../sdk/types';
 import { version as packageVersion } from '../../../package.json';
+import { signalHistoryTask } from './historyTask';
 import { TributaryInstance } from './instance';
 
 export const PLUGIN_ID = 'tributary-streaming-datasource';
@@ -14,6 +15,8 @@ export const tributaryPlugin: PluginDefinition<TributaryQuery> = {
   pluginId: PLUGIN_ID,
   version: VERSION,
   newInstance: (settings, ctx) => new TributaryInstance(settings, ctx, { version: VERSION }),
+  frameTasks: [signalHistoryTask],
+  metricsNamespace: 'tributary',
 };
 
 export { TributaryInstance } from './instance';

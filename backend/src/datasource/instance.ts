@@ -17,6 +17,7 @@ import {
   type InstanceFactoryContext,
   type Logger,
   type PublishStreamResult,
+  type QueryCost,
   type RequestContext,
   type ResourceResponseWriter,
   type RunStreamRequest,
@@ -25,8 +26,10 @@ import {
   type SubscribeStreamResult,
   type TypedDataQuery,
 } from '../sdk/types';
+import { runFrameTask } from '../sdk';
 import { encodeChannelPath, parseChannelPath, type StreamQuery } from './channelPath';
-import { seriesNames, signalFrame, signalFrameAsync } from './frames';
+import { seriesNames, signalFrame } from './frames';
+import { signalHistoryTask } from './historyTask';
 import { healthReport } from './health';
 import { historyWindow } from './history';
 import { hubObserver, tributaryMetrics, type TributaryMetrics } from './metrics';
@@ -77,23 +80,25 @@ export class TributaryInstance implements DataSourceInstance<TributaryQuery> {
   }
 
   decodeQuery(json: unknown, _query: DataQuery): TributaryQuery {
-    try {
-      return decodeTributaryQuery(json, this.settings);
-    } catch (error) {
-      this.metrics.queries.inc({ status: 'bad_request' });
-      throw error;
-    }
+    return decodeTributaryQuery(json, this.settings);
+  }
+
+  /** Rows × series of the history window: known before computing, so the SDK can admit or refuse it. */
+  queryCost(query: TypedDataQuery<TributaryQuery>): QueryCost {
+    const model = query.model as NormalizedQuery;
+    const window = historyWindow(query.timeRange, model.sampleIntervalMs, query.maxDataPoints, model.seriesCount);
+    return {
+      points: window.rows * model.seriesCount,
+      // Arrow: a float64 per value plus an int64 time per row. JSON: ~14 characters per printed time and
+      // up to ~24 per printed float, separators included.
+      bytes: { arrow: window.rows * 8 * (model.seriesCount + 1), json: window.rows * (16 + 24 * model.seriesCount) },
+    };
   }
 
   async query(query: TypedDataQuery<TributaryQuery>, ctx: RequestContext): Promise<DataResponse> {
     const stopTimer = this.metrics.queryDuration.startTimer();
     try {
-      const response = await this.history(query.model as NormalizedQuery, query, ctx.signal, isAlertQuery(ctx));
-      this.metrics.queries.inc({ status: 'ok' });
-      return response;
-    } catch (error) {
-      this.metrics.queries.inc({ status: error instanceof QueryError && error.status < 500 ? 'bad_request' : 'error' });
-      throw error;
+      return await this.history(query.model as NormalizedQuery, query, ctx, isAlertQuery(ctx));
     } finally {
       stopTimer();
     }
@@ -160,12 +165,7 @@ export class TributaryInstance implements DataSourceInstance<TributaryQuery> {
     this.hub.close();
   }
 
-  private async history(
-    query: NormalizedQuery,
-    request: DataQuery,
-    signal: AbortSignal,
-    fromAlert: boolean,
-  ): Promise<DataResponse> {
+  private async history(query: NormalizedQuery, request: DataQuery, ctx: RequestContext, fromAlert: boolean): Promise<DataResponse> {
     const window = historyWindow(request.timeRange, query.sampleIntervalMs, request.maxDataPoints, query.seriesCount);
     const meta: FrameMeta = { preferredVisualisationType: 'graph' };
     if (window.cappedByPoints) {
@@ -180,8 +180,14 @@ export class TributaryInstance implements DataSourceInstance<TributaryQuery> {
       meta.channel = this.channelFor(query);
     }
     const shape = { names: seriesNames(query), sampleIntervalMs: query.sampleIntervalMs, refId: request.refId, meta };
-    const frame = await signalFrameAsync(shape, new SignalGenerator(query, this.uid), window.firstStep, window.rows, signal);
-    return { frames: [frame], status: 200 };
+    const frames = await runFrameTask(ctx, signalHistoryTask, {
+      shape,
+      params: query,
+      datasourceUid: this.uid,
+      firstStep: window.firstStep,
+      rows: window.rows,
+    });
+    return { frames, status: 200 };
   }
 
   private channelFor(query: StreamQuery): string {

@@ -12,7 +12,6 @@ export interface TributaryMetrics {
   bytesSent: Counter;
   droppedPoints: Counter<'reason'>;
   upstreamRestarts: Counter;
-  queries: Counter<'status'>;
   queryDuration: Histogram;
 }
 
@@ -59,12 +58,6 @@ function createMetrics(registers: Registry): TributaryMetrics {
     upstreamRestarts: new Counter({
       name: 'tributary_stream_upstream_restarts_total',
       help: 'Channel upstreams restarted after a failure.',
-      registers: registry,
-    }),
-    queries: new Counter({
-      name: 'tributary_queries_total',
-      help: 'QueryData queries answered, by outcome (ok, bad_request, error).',
-      labelNames: ['status'],
       registers: registry,
     }),
     queryDuration: new Histogram({

@@ -8,6 +8,8 @@
  */
 import type { Registry } from 'prom-client';
 import type { Frame, FrameInclude } from './frames/model';
+import type { EncodedFrame } from './workers/encoded-frame';
+import type { FrameTask, FrameTaskRunner } from './workers/frame-task';
 
 // ---------------------------------------------------------------- request context
 
@@ -64,6 +66,12 @@ export interface RequestContext {
    * `http_Authorization`, plus `FromAlert` for alert queries. Empty for other calls.
    */
   headers?: Record<string, string>;
+  /**
+   * Set by the SDK on QueryData calls: runs frame tasks in the query worker pool when the query's
+   * declared cost makes that worthwhile. Use `runFrameTask(ctx, task, input)`, which falls back to
+   * running the task inline where this is absent.
+   */
+  frameTasks?: FrameTaskRunner;
 }
 
 export interface Logger {
@@ -103,13 +111,25 @@ export type ErrorSource = 'plugin' | 'downstream';
 
 /** The answer for one refId. `status` defaults to 200 without error, 500 with one. */
 export interface DataResponse {
-  frames?: Frame[];
+  /** Frames to send; frames a frame task built in a worker arrive already encoded and pass through. */
+  frames?: Array<Frame | EncodedFrame>;
   error?: string;
   status?: number;
   errorSource?: ErrorSource;
 }
 
 export type DataFrameFormat = 'arrow' | 'json';
+
+/**
+ * What one query will produce, declared before it runs (`DataSourceInstance.queryCost`): the SDK
+ * refuses what cannot fit in a response or in the process-wide memory budget before computing it,
+ * and runs heavy frame tasks off the event loop. Give points (float64 values; the SDK assumes 16
+ * bytes each in Arrow and 40 in JSON) or, when you know better, the encoded bytes per format.
+ */
+export interface QueryCost {
+  points?: number;
+  bytes?: number | { arrow: number; json: number };
+}
 
 export interface QueryDataRequest {
   pluginContext: PluginContext;
@@ -225,6 +245,11 @@ export interface DataSourceInstance<Q = unknown> {
    * Throw a QueryError (or any Error → 400) to fail only that refId.
    */
   decodeQuery?(json: unknown, query: DataQuery): Q;
+  /**
+   * Declare what a decoded query will cost (see QueryCost). Called before any query of the request
+   * runs; must be cheap and must not throw. Without it, queries are admitted unconditionally.
+   */
+  queryCost?(query: TypedDataQuery<Q>): QueryCost | undefined;
   /** Answer one query; the SDK runs the queries of a request concurrently and isolates failures. */
   query?(query: TypedDataQuery<Q>, ctx: RequestContext): Promise<DataResponse> | DataResponse;
   checkHealth?(ctx: RequestContext): Promise<CheckHealthResult> | CheckHealthResult;
@@ -265,4 +290,13 @@ export interface PluginDefinition<Q = unknown> {
     settings: DataSourceInstanceSettings,
     ctx: InstanceFactoryContext,
   ): DataSourceInstance<Q> | Promise<DataSourceInstance<Q>>;
+  /**
+   * Frame tasks (`defineFrameTask`) that queries may hand to the SDK's worker threads with
+   * `runFrameTask`. Worker threads start the same entry script, so it must call `serve()` with this
+   * same definition.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each task has its own input type
+  frameTasks?: ReadonlyArray<FrameTask<any>>;
+  /** Prefix of the per-query counter `<prefix>_queries_total{status}` (default `plugin`). */
+  metricsNamespace?: string;
 }

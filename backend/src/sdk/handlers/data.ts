@@ -1,70 +1,32 @@
 /** pluginv2.Data: QueryData (unary) and QueryChunkedData (server stream, one message per frame). */
 import type * as grpc from '@grpc/grpc-js';
-import type { DataResponse, DataSourceInstance, RequestContext } from '../types';
+import type { DataResponse } from '../types';
 import type {
   WireDataResponse,
-  WireFormat,
   WireQueryChunkedDataResponse,
   WireQueryDataRequest,
   WireQueryDataResponse,
 } from '../wire/messages';
-import { unimplemented } from '../wire/grpc-error';
-import { DEFAULT_MAX_RESPONSE_BYTES, capResponseSize, encodeDataResponse, encodeFrame, tooLargeMessage } from './encode';
-import { answerQuery, decodeDataQuery, failure } from './query-runner';
-import {
-  endWhenSettled,
-  errorMessage,
-  requestContext,
-  resolveInstance,
-  trackCall,
-  unaryHandler,
-  type HandlerRuntime,
-} from './runtime';
-
-function formatOf(request: WireQueryDataRequest): WireFormat {
-  return request.format === 'JSON' ? 'JSON' : 'ARROW';
-}
-
-/** Runs every query of the request; keys are refIds. Throws gRPC errors for whole-request failures. */
-async function runQueries(
-  rt: HandlerRuntime,
-  request: WireQueryDataRequest,
-  signal: AbortSignal,
-  method: string,
-): Promise<Map<string, DataResponse>> {
-  const resolved = await resolveInstance(rt, request.pluginContext);
-  const queries = (request.queries ?? []).map(decodeDataQuery);
-  const answers = new Map<string, DataResponse>();
-  if (!resolved.ok) {
-    for (const q of queries) answers.set(q.refId, failure(resolved.settingsError.message, 400, 'plugin'));
-    return answers;
-  }
-  const { lease, pluginContext } = resolved;
-  try {
-    const instance = lease.instance as DataSourceInstance<unknown>;
-    if (typeof instance.query !== 'function') throw unimplemented(method);
-    const results = await Promise.all(
-      queries.map((q) => {
-        const ctx: RequestContext = requestContext(rt, pluginContext, signal, { endpoint: method, refId: q.refId }, { ...(request.headers ?? {}) });
-        return answerQuery(instance, q, ctx);
-      }),
-    );
-    queries.forEach((q, i) => answers.set(q.refId, results[i]));
-    return answers;
-  } finally {
-    lease.release();
-  }
-}
+import { isEncodedFrame } from '../workers/encoded-frame';
+import { DEFAULT_MAX_RESPONSE_BYTES, ENVELOPE_RESERVE, capResponseSize, encodeDataResponse, encodeFrame, tooLargeMessage } from './encode';
+import { formatOf, runQueries } from './query-pipeline';
+import { endWhenSettled, errorMessage, trackCall, unaryHandler, type HandlerRuntime } from './runtime';
 
 export function queryDataHandler(rt: HandlerRuntime): grpc.handleUnaryCall<WireQueryDataRequest, WireQueryDataResponse> {
   return unaryHandler(rt, 'queryData', async (request, signal) => {
     const format = formatOf(request);
-    const answers = await runQueries(rt, request, signal, 'QueryData');
-    const responses: Record<string, WireDataResponse> = {};
-    for (const [refId, answer] of answers) responses[refId] = encodeDataResponse(refId, answer, format);
-    const cut = capResponseSize(responses, rt.maxResponseBytes);
-    if (cut.length) rt.logger.warn('query results too large for one response; replaced with errors', { refIds: cut.join(',') });
-    return { responses };
+    const { answers, release } = await runQueries(rt, request, signal, 'QueryData');
+    try {
+      const responses: Record<string, WireDataResponse> = {};
+      for (const [refId, answer] of answers) responses[refId] = encodeDataResponse(refId, answer, format);
+      const cut = capResponseSize(responses, rt.maxResponseBytes);
+      if (cut.length) rt.logger.warn('query results too large for one response; replaced with errors', { refIds: cut.join(',') });
+      for (const response of Object.values(responses)) rt.metrics.queryAnswered(response.status ?? 200);
+      return { responses };
+    } finally {
+      // After grpc-js has serialized the response (its callback runs in this same tick).
+      setImmediate(release);
+    }
   });
 }
 
@@ -85,21 +47,22 @@ export function queryChunkedDataHandler(
       if (call.cancelled || call.destroyed) return;
       if (!call.write(message)) await waitForDrain(call);
     };
-    const work = (async () => {
-      const answers = await runQueries(rt, request, active.signal, 'QueryChunkedData');
-      const limit = rt.maxResponseBytes - 64 * 1024;
+    const sendChunks = async (answers: Map<string, DataResponse>): Promise<void> => {
+      const limit = rt.maxResponseBytes - ENVELOPE_RESERVE;
       for (const [refId, answer] of answers) {
         const encoded = encodeDataResponse(refId, { ...answer, frames: [] }, format);
         const status = encoded.status ?? 200;
+        rt.metrics.queryAnswered(status);
         if (answer.error || status >= 400) {
           await send({ refId, status, error: encoded.error ?? '', errorSource: encoded.errorSource ?? 'plugin', format });
         }
         const frames = answer.frames ?? [];
         if (!frames.length && !answer.error && status < 400) await send({ refId, status, format });
         for (let i = 0; i < frames.length; i++) {
+          const frame = frames[i];
           let bytes: Uint8Array;
           try {
-            bytes = encodeFrame(frames[i], refId, format);
+            bytes = isEncodedFrame(frame) ? frame.bytes : encodeFrame(frame, refId, format);
           } catch (err) {
             await send({ refId, status: 500, error: `query ${refId}: frame ${i} cannot be encoded: ${errorMessage(err)}`, errorSource: 'plugin', format });
             continue;
@@ -110,6 +73,14 @@ export function queryChunkedDataHandler(
           }
           await send({ refId, frameId: `${refId}/${i}`, frame: bytes, status: 200, format });
         }
+      }
+    };
+    const work = (async () => {
+      const { answers, release } = await runQueries(rt, request, active.signal, 'QueryChunkedData');
+      try {
+        await sendChunks(answers);
+      } finally {
+        release();
       }
     })();
     endWhenSettled(active, call, 'QueryChunkedData', work);

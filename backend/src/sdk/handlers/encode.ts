@@ -7,12 +7,13 @@ import { frameToArrow, frameToJSONBytes, validateFrame } from '../frames';
 import type { Frame } from '../frames/model';
 import type { DataResponse } from '../types';
 import type { WireDataResponse, WireFormat } from '../wire/messages';
+import { isEncodedFrame } from '../workers/encoded-frame';
 import { errorMessage } from './runtime';
 
 /** 16 MiB: the safe ceiling for one gRPC message to Grafana (reference/performance.md §2). */
 export const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 /** Room left for protobuf framing, map keys and error texts. */
-const ENVELOPE_RESERVE = 64 * 1024;
+export const ENVELOPE_RESERVE = 64 * 1024;
 
 export function encodeFrame(frame: Frame, refId: string, format: WireFormat): Uint8Array {
   const withRefId = frame.refId ? frame : { ...frame, refId };
@@ -30,7 +31,7 @@ function statusOf(response: DataResponse): number {
 export function encodeDataResponse(refId: string, response: DataResponse, format: WireFormat): WireDataResponse {
   const frames: Uint8Array[] = [];
   try {
-    for (const frame of response.frames ?? []) frames.push(encodeFrame(frame, refId, format));
+    for (const frame of response.frames ?? []) frames.push(isEncodedFrame(frame) ? frame.bytes : encodeFrame(frame, refId, format));
   } catch (err) {
     return {
       frames: [],

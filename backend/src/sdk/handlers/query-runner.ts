@@ -1,6 +1,6 @@
 /**
- * Runs the queries of a QueryData/QueryChunkedData request: decodes each query on its own, runs them
- * concurrently and turns every failure into that refId's error, so one bad query never sinks the rest.
+ * One query's steps for QueryData/QueryChunkedData: decode it on its own, ask its cost, run it, and
+ * turn every failure into that refId's error, so one bad query never sinks the rest.
  */
 import {
   QueryError,
@@ -8,7 +8,10 @@ import {
   type DataResponse,
   type DataSourceInstance,
   type ErrorSource,
+  type Logger,
+  type QueryCost,
   type RequestContext,
+  type TypedDataQuery,
 } from '../types';
 import type { WireDataQuery } from '../wire/messages';
 import { errorMessage } from './runtime';
@@ -34,36 +37,56 @@ function parseQueryJson(query: DataQuery): unknown {
   return JSON.parse(text);
 }
 
-/** Answers one query; never throws. */
-export async function answerQuery(
-  instance: DataSourceInstance<unknown>,
-  query: DataQuery,
-  ctx: RequestContext,
-): Promise<DataResponse> {
+export type PreparedQuery =
+  | { ok: true; query: TypedDataQuery<unknown> }
+  | { ok: false; refId: string; response: DataResponse };
+
+/** Parses and decodes one query's JSON; a bad query becomes that refId's error. Never throws. */
+export function prepareQuery(instance: DataSourceInstance<unknown>, query: DataQuery): PreparedQuery {
   let json: unknown;
   try {
     json = parseQueryJson(query);
   } catch (err) {
-    return failure(`query ${query.refId}: the query JSON is malformed: ${errorMessage(err)}`, 400, 'plugin');
+    return { ok: false, refId: query.refId, response: failure(`query ${query.refId}: the query JSON is malformed: ${errorMessage(err)}`, 400, 'plugin') };
   }
   let model: unknown = json;
   if (instance.decodeQuery) {
     try {
       model = instance.decodeQuery(json, query);
     } catch (err) {
-      if (err instanceof QueryError) return failure(err.message, err.status, err.source);
-      return failure(`query ${query.refId} is invalid: ${errorMessage(err)}`, 400, 'plugin');
+      if (err instanceof QueryError) return { ok: false, refId: query.refId, response: failure(err.message, err.status, err.source) };
+      return { ok: false, refId: query.refId, response: failure(`query ${query.refId} is invalid: ${errorMessage(err)}`, 400, 'plugin') };
     }
   }
+  return { ok: true, query: { ...query, model } };
+}
+
+/** The datasource's declared cost of a decoded query; a cost hook that throws counts as no cost. */
+export function queryCostOf(instance: DataSourceInstance<unknown>, query: TypedDataQuery<unknown>, logger: Logger): QueryCost | undefined {
+  if (!instance.queryCost) return undefined;
   try {
-    const response = await instance.query!({ ...query, model }, ctx);
+    return instance.queryCost(query) ?? undefined;
+  } catch (err) {
+    logger.warn('queryCost failed; the query is admitted without a cost', { refId: query.refId, error: errorMessage(err) });
+    return undefined;
+  }
+}
+
+/** Runs one decoded query; never throws. */
+export async function executeQuery(
+  instance: DataSourceInstance<unknown>,
+  query: TypedDataQuery<unknown>,
+  ctx: RequestContext,
+): Promise<DataResponse> {
+  try {
+    const response = await instance.query!(query, ctx);
     if (!response || typeof response !== 'object') {
       return failure(`query ${query.refId}: the plugin returned no response`, 500, 'plugin');
     }
     return response;
   } catch (err) {
-    if (err instanceof QueryError) return failure(err.message, err.status, err.source);
     if (ctx.signal.aborted) return failure(`query ${query.refId} was cancelled`, 499, 'downstream');
+    if (err instanceof QueryError) return failure(err.message, err.status, err.source);
     ctx.logger.error('query failed', { error: err, stack: (err as Error)?.stack });
     return failure(`query ${query.refId} failed: ${errorMessage(err)}`, 500, 'plugin');
   }

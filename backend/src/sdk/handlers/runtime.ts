@@ -15,6 +15,8 @@ import {
   type RunMode,
 } from '../types';
 import type { WirePluginContext } from '../wire/messages';
+import type { MemoryBudget } from '../admission/memory-budget';
+import type { FrameWorkerPool } from '../workers/pool';
 import { grpcError, pluginFailure, type GrpcError } from '../wire/grpc-error';
 
 export interface HandlerRuntime {
@@ -26,6 +28,12 @@ export interface HandlerRuntime {
   calls: CallTracker;
   /** Largest QueryData response (one gRPC message) we send; bigger answers are cut per refId. */
   maxResponseBytes: number;
+  /** Process-wide budget for the estimated bytes of QueryData work in flight. */
+  memory: MemoryBudget;
+  /** Worker threads for frame tasks; absent = every task runs inline. */
+  frameWorkers?: FrameWorkerPool;
+  /** Frame tasks of queries estimated below this many bytes run inline (a thread hop costs more). */
+  inlineBelowBytes: number;
 }
 
 export function decodePluginContext(

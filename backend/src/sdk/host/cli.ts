@@ -6,6 +6,8 @@
  *   --log-level trace|debug|info|warn|error|off                               (env <PREFIX>_LOG_LEVEL, GF_PLUGIN_LOG_LEVEL)
  *   --socket-mode 0660                         sidecar unix socket permissions, default 0660 (env <PREFIX>_SOCKET_MODE)
  *   --socket-group 0                           sidecar unix socket group id   (env <PREFIX>_SOCKET_GROUP)
+ *   --query-workers N                          worker threads for heavy queries, 0 = none (env <PREFIX>_QUERY_WORKERS)
+ *   --query-memory-mib N                       budget for QueryData work in flight (env <PREFIX>_QUERY_MEMORY_MIB)
  */
 import { StartupError } from './handshake';
 import { parseLogLevel, type LogLevel } from '../log/logger';
@@ -16,23 +18,34 @@ export interface CommandLineOptions {
   logLevel?: LogLevel;
   socketMode?: number;
   socketGroup?: number;
+  queryWorkers?: number;
+  queryMemoryMiB?: number;
   help?: boolean;
 }
 
 export function usage(program: string, envPrefix: string): string {
   return [
     `usage: ${program} [--listen unix:/path.sock|tcp:HOST:PORT] [--network unix|tcp] [--log-level LEVEL]`,
-    `                  [--socket-mode MODE] [--socket-group GID]`,
+    `                  [--socket-mode MODE] [--socket-group GID] [--query-workers N] [--query-memory-mib N]`,
     '',
     'Without --listen the program expects to be started by Grafana (managed mode: go-plugin handshake on stdout).',
     'With --listen it runs as a sidecar that Grafana reaches through a launcher and keeps serving across restarts.',
-    `Environment: ${envPrefix}_LISTEN, ${envPrefix}_NETWORK, ${envPrefix}_LOG_LEVEL, ${envPrefix}_SOCKET_MODE, ${envPrefix}_SOCKET_GROUP.`,
+    'Heavy queries run in --query-workers threads (default: CPUs - 1, at most 4; 0 = on the main thread);',
+    'estimated QueryData results in flight are capped at --query-memory-mib (default 64), further requests wait.',
+    `Environment: ${envPrefix}_LISTEN, ${envPrefix}_NETWORK, ${envPrefix}_LOG_LEVEL, ${envPrefix}_SOCKET_MODE, ${envPrefix}_SOCKET_GROUP,`,
+    `             ${envPrefix}_QUERY_WORKERS, ${envPrefix}_QUERY_MEMORY_MIB.`,
   ].join('\n');
 }
 
 function parseMode(value: string, source: string): number {
   if (!/^0?[0-7]{3}$/.test(value)) throw new StartupError(`${source} ${value}: expected an octal mode such as 0666 or 0660`);
   return parseInt(value, 8);
+}
+
+function parseCount(value: string, source: string, min: number, max: number): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < min || n > max) throw new StartupError(`${source} ${value}: expected a whole number from ${min} to ${max}`);
+  return n;
 }
 
 function parseGroup(value: string, source: string): number {
@@ -49,7 +62,7 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv, envPref
       help = true;
       continue;
     }
-    const match = /^--(listen|network|log-level|socket-mode|socket-group)(?:=(.*))?$/.exec(arg);
+    const match = /^--(listen|network|log-level|socket-mode|socket-group|query-workers|query-memory-mib)(?:=(.*))?$/.exec(arg);
     if (!match) throw new StartupError(`unknown argument ${JSON.stringify(arg)}; run with --help for usage`);
     const value = match[2] ?? argv[++i];
     if (value === undefined) throw new StartupError(`--${match[1]} needs a value`);
@@ -79,5 +92,9 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv, envPref
   if (mode) options.socketMode = parseMode(mode, modeSource);
   const [group, groupSource] = pick('socket-group', `${envPrefix}_SOCKET_GROUP`);
   if (group) options.socketGroup = parseGroup(group, groupSource);
+  const [workers, workersSource] = pick('query-workers', `${envPrefix}_QUERY_WORKERS`);
+  if (workers) options.queryWorkers = parseCount(workers, workersSource, 0, 64);
+  const [memory, memorySource] = pick('query-memory-mib', `${envPrefix}_QUERY_MEMORY_MIB`);
+  if (memory) options.queryMemoryMiB = parseCount(memory, memorySource, 16, 65536);
   return options;
 }

@@ -44,6 +44,9 @@ import {
   type ListenAddress,
 } from './listen';
 import { installStdoutGuard } from './stdout-guard';
+import { MemoryBudget } from '../admission/memory-budget';
+import { createFrameWorkerPool } from '../workers/setup';
+import { isFrameWorkerThread, serveFrameTasks } from '../workers/worker-loop';
 
 export interface ServeOptions {
   /** Prefix of the environment variables read for options, e.g. `TRIBUTARY` → `TRIBUTARY_LISTEN`. */
@@ -71,6 +74,17 @@ export interface ServeOptions {
   disposeAfterMs?: number;
   /** How often managed mode checks that Grafana (the parent process) is still there (default 1 s). */
   parentCheckIntervalMs?: number;
+  /** Worker threads for frame tasks (default: CPUs - 1, 1 to 4); 0 runs them on the main thread. */
+  queryWorkers?: number;
+  /** Script worker threads start (default: the entry script, `process.argv[1]`). */
+  workerScript?: string;
+  /** Budget for the estimated bytes of QueryData results in flight (default 64 MiB). */
+  queryMemoryMiB?: number;
+  /** Requests that may wait for that budget (default 256) and for how long (default 20 s). */
+  queryQueueLength?: number;
+  queryQueueTimeoutMs?: number;
+  /** Frame tasks of queries estimated below this many bytes run inline (default 256 KiB). */
+  inlineQueryBytes?: number;
 }
 
 export interface ServedPlugin {
@@ -94,6 +108,11 @@ function fail(pluginId: string, message: string): never {
  * problems print one line on stderr and exit with code 1.
  */
 export async function serve<Q>(definition: PluginDefinition<Q>, options: ServeOptions = {}): Promise<ServedPlugin> {
+  if (isFrameWorkerThread()) {
+    // Started by our own worker pool: serve frame tasks instead of gRPC; this promise never settles.
+    serveFrameTasks(definition.frameTasks ?? []);
+    return new Promise<ServedPlugin>(() => undefined);
+  }
   const env = options.env ?? process.env;
   const envPrefix = options.envPrefix ?? 'PLUGIN';
   let cli;
@@ -144,7 +163,7 @@ async function start(definition: PluginDefinition<unknown>, options: ServeOption
 
   const wire = loadWire();
   const registry = new Registry();
-  const metrics = new SdkMetrics(registry);
+  const metrics = new SdkMetrics(registry, true, definition.metricsNamespace);
   const calls = new CallTracker();
   const instances = new InstanceManager({
     definition,
@@ -162,6 +181,13 @@ async function start(definition: PluginDefinition<unknown>, options: ServeOption
     metrics,
     calls,
     maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+    memory: new MemoryBudget({
+      capacityBytes: (options.queryMemoryMiB ?? 64) * 1024 * 1024,
+      maxWaiting: options.queryQueueLength ?? 256,
+      maxWaitMs: options.queryQueueTimeoutMs ?? 20_000,
+    }),
+    frameWorkers: createFrameWorkerPool(definition, options.queryWorkers, options.workerScript ?? process.argv[1], logger),
+    inlineBelowBytes: options.inlineQueryBytes ?? 256 * 1024,
   };
 
   const server = new grpc.Server({
@@ -221,6 +247,7 @@ async function start(definition: PluginDefinition<unknown>, options: ServeOption
       calls.abortAll('the plugin is shutting down');
       server.forceShutdown();
     }
+    await runtime.frameWorkers?.close();
     await raceTimeout(instances.disposeAll(), Math.max(250, deadline - Date.now()));
     if (address.network === 'unix') removeSocket(address.path);
     logger.info('stopped');

@@ -16,6 +16,17 @@ export type Endpoint =
 
 export type RequestOutcome = 'ok' | 'error' | 'cancelled';
 
+/** Outcome label of one answered query, from its HTTP-like status. */
+export type QueryOutcome = 'ok' | 'bad_request' | 'too_large' | 'busy' | 'cancelled' | 'error';
+
+export function queryOutcome(status: number): QueryOutcome {
+  if (status < 400) return 'ok';
+  if (status === 413) return 'too_large';
+  if (status === 429 || status === 503) return 'busy';
+  if (status === 499) return 'cancelled';
+  return status < 500 ? 'bad_request' : 'error';
+}
+
 export class SdkMetrics {
   readonly registry: Registry;
   private readonly requests: Counter<'endpoint' | 'status'>;
@@ -23,8 +34,10 @@ export class SdkMetrics {
   private readonly activeInstances: Gauge;
   private readonly instancesCreated: Counter;
   private readonly activeStreams: Gauge;
+  private readonly queries: Counter<'status'>;
 
-  constructor(registry: Registry = new Registry(), defaultMetrics = true) {
+  /** `namespace` prefixes the per-query counter, e.g. `tributary` → `tributary_queries_total`. */
+  constructor(registry: Registry = new Registry(), defaultMetrics = true, namespace = 'plugin') {
     this.registry = registry;
     if (defaultMetrics) collectDefaultMetrics({ register: registry });
     this.requests = new Counter({
@@ -50,6 +63,12 @@ export class SdkMetrics {
       help: 'Datasource instances created since start.',
       registers: [registry],
     });
+    this.queries = new Counter({
+      name: `${namespace}_queries_total`,
+      help: 'QueryData queries answered, by outcome: ok, bad_request, too_large, busy, cancelled, error.',
+      labelNames: ['status'],
+      registers: [registry],
+    });
     this.activeStreams = new Gauge({
       name: 'grafana_plugin_active_streams',
       help: 'RunStream calls currently running.',
@@ -69,6 +88,11 @@ export class SdkMetrics {
       this.requests.inc({ endpoint, status: outcome });
       if (endpoint === 'runStream') this.activeStreams.dec();
     };
+  }
+
+  /** Counts one answered query (every refId of every QueryData, whatever stage answered it). */
+  queryAnswered(status: number): void {
+    this.queries.inc({ status: queryOutcome(status) });
   }
 
   instanceCreated(): void {
