@@ -2,6 +2,7 @@
 // Each benchmark prints its own figures next to a baseline measured in the same run.
 // Usage: npm run bench [-- <name filter>]
 import { build } from 'esbuild';
+import { protoDescriptor } from './build-backend.mjs';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -34,6 +35,8 @@ for (const file of benches) {
     target: 'node20',
     format: 'cjs',
     sourcemap: 'inline',
+    // Benchmarks that talk gRPC load the same embedded protocol descriptors as the backend bundle.
+    define: { __TRIBUTARY_PROTO_JSON__: JSON.stringify(protoDescriptor()) },
     logLevel: 'warning',
   });
   console.log(`\n### ${file}`);

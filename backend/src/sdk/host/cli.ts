@@ -8,6 +8,7 @@
  *   --socket-group 0                           sidecar unix socket group id   (env <PREFIX>_SOCKET_GROUP)
  *   --query-workers N                          worker threads for heavy queries, 0 = none (env <PREFIX>_QUERY_WORKERS)
  *   --query-memory-mib N                       budget for QueryData work in flight (env <PREFIX>_QUERY_MEMORY_MIB)
+ *   --inline-query-kib N                       smaller queries skip the worker threads (env <PREFIX>_INLINE_QUERY_KIB)
  */
 import { StartupError } from './handshake';
 import { parseLogLevel, type LogLevel } from '../log/logger';
@@ -20,6 +21,7 @@ export interface CommandLineOptions {
   socketGroup?: number;
   queryWorkers?: number;
   queryMemoryMiB?: number;
+  inlineQueryBytes?: number;
   help?: boolean;
 }
 
@@ -27,13 +29,15 @@ export function usage(program: string, envPrefix: string): string {
   return [
     `usage: ${program} [--listen unix:/path.sock|tcp:HOST:PORT] [--network unix|tcp] [--log-level LEVEL]`,
     `                  [--socket-mode MODE] [--socket-group GID] [--query-workers N] [--query-memory-mib N]`,
+    `                  [--inline-query-kib N]`,
     '',
     'Without --listen the program expects to be started by Grafana (managed mode: go-plugin handshake on stdout).',
     'With --listen it runs as a sidecar that Grafana reaches through a launcher and keeps serving across restarts.',
     'Heavy queries run in --query-workers threads (default: CPUs - 1, at most 4; 0 = on the main thread);',
-    'estimated QueryData results in flight are capped at --query-memory-mib (default 64), further requests wait.',
+    'estimated QueryData results in flight are capped at --query-memory-mib (default 64), further requests wait;',
+    'queries estimated below --inline-query-kib (default 64) run on the main thread, where they are cheaper.',
     `Environment: ${envPrefix}_LISTEN, ${envPrefix}_NETWORK, ${envPrefix}_LOG_LEVEL, ${envPrefix}_SOCKET_MODE, ${envPrefix}_SOCKET_GROUP,`,
-    `             ${envPrefix}_QUERY_WORKERS, ${envPrefix}_QUERY_MEMORY_MIB.`,
+    `             ${envPrefix}_QUERY_WORKERS, ${envPrefix}_QUERY_MEMORY_MIB, ${envPrefix}_INLINE_QUERY_KIB.`,
   ].join('\n');
 }
 
@@ -62,7 +66,7 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv, envPref
       help = true;
       continue;
     }
-    const match = /^--(listen|network|log-level|socket-mode|socket-group|query-workers|query-memory-mib)(?:=(.*))?$/.exec(arg);
+    const match = /^--(listen|network|log-level|socket-mode|socket-group|query-workers|query-memory-mib|inline-query-kib)(?:=(.*))?$/.exec(arg);
     if (!match) throw new StartupError(`unknown argument ${JSON.stringify(arg)}; run with --help for usage`);
     const value = match[2] ?? argv[++i];
     if (value === undefined) throw new StartupError(`--${match[1]} needs a value`);
@@ -96,5 +100,7 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv, envPref
   if (workers) options.queryWorkers = parseCount(workers, workersSource, 0, 64);
   const [memory, memorySource] = pick('query-memory-mib', `${envPrefix}_QUERY_MEMORY_MIB`);
   if (memory) options.queryMemoryMiB = parseCount(memory, memorySource, 16, 65536);
+  const [inlineKiB, inlineSource] = pick('inline-query-kib', `${envPrefix}_INLINE_QUERY_KIB`);
+  if (inlineKiB) options.inlineQueryBytes = parseCount(inlineKiB, inlineSource, 0, 16384) * 1024;
   return options;
 }

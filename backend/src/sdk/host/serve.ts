@@ -83,7 +83,7 @@ export interface ServeOptions {
   /** Requests that may wait for that budget (default 256) and for how long (default 20 s). */
   queryQueueLength?: number;
   queryQueueTimeoutMs?: number;
-  /** Frame tasks of queries estimated below this many bytes run inline (default 256 KiB). */
+  /** Frame tasks of queries estimated below this many bytes run inline (default 64 KiB, about 4k points: measured by bench/offload.bench.ts). */
   inlineQueryBytes?: number;
 }
 
@@ -187,7 +187,7 @@ async function start(definition: PluginDefinition<unknown>, options: ServeOption
       maxWaitMs: options.queryQueueTimeoutMs ?? 20_000,
     }),
     frameWorkers: createFrameWorkerPool(definition, options.queryWorkers, options.workerScript ?? process.argv[1], logger),
-    inlineBelowBytes: options.inlineQueryBytes ?? 256 * 1024,
+    inlineBelowBytes: options.inlineQueryBytes ?? 64 * 1024,
   };
 
   const server = new grpc.Server({
