@@ -10,6 +10,7 @@ import {
   QueryError,
   type CallResourceRequest,
   type CheckHealthResult,
+  type DataFrameFormat,
   type DataQuery,
   type DataResponse,
   type DataSourceInstance,
@@ -32,6 +33,7 @@ import { seriesNames, signalFrame } from './frames';
 import { signalHistoryTask } from './historyTask';
 import { healthReport } from './health';
 import { historyWindow } from './history';
+import { historyCost } from './historyCost';
 import { hubObserver, tributaryMetrics, type TributaryMetrics } from './metrics';
 import { decodeTributaryQuery, type NormalizedQuery } from './queryModel';
 import { handleResource } from './resources';
@@ -83,16 +85,11 @@ export class TributaryInstance implements DataSourceInstance<TributaryQuery> {
     return decodeTributaryQuery(json, this.settings);
   }
 
-  /** Rows × series of the history window: known before computing, so the SDK can admit or refuse it. */
-  queryCost(query: TypedDataQuery<TributaryQuery>): QueryCost {
+  /** Known before computing (from the history window), so the SDK can admit or refuse the query. */
+  queryCost(query: TypedDataQuery<TributaryQuery>, format: DataFrameFormat): QueryCost {
     const model = query.model as NormalizedQuery;
     const window = historyWindow(query.timeRange, model.sampleIntervalMs, query.maxDataPoints, model.seriesCount);
-    return {
-      points: window.rows * model.seriesCount,
-      // Arrow: a float64 per value plus an int64 time per row. JSON: ~14 characters per printed time and
-      // up to ~24 per printed float, separators included.
-      bytes: { arrow: window.rows * 8 * (model.seriesCount + 1), json: window.rows * (16 + 24 * model.seriesCount) },
-    };
+    return historyCost(window, model, this.uid, format);
   }
 
   async query(query: TypedDataQuery<TributaryQuery>, ctx: RequestContext): Promise<DataResponse> {

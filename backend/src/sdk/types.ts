@@ -124,11 +124,11 @@ export type DataFrameFormat = 'arrow' | 'json';
  * What one query will produce, declared before it runs (`DataSourceInstance.queryCost`): the SDK
  * refuses what cannot fit in a response or in the process-wide memory budget before computing it,
  * and runs heavy frame tasks off the event loop. Give points (float64 values; the SDK assumes 16
- * bytes each in Arrow and 40 in JSON) or, when you know better, the encoded bytes per format.
+ * bytes each in Arrow and 40 in JSON) or, when you know better, the encoded bytes in the format asked.
  */
 export interface QueryCost {
   points?: number;
-  bytes?: number | { arrow: number; json: number };
+  bytes?: number;
 }
 
 export interface QueryDataRequest {
@@ -249,7 +249,7 @@ export interface DataSourceInstance<Q = unknown> {
    * Declare what a decoded query will cost (see QueryCost). Called before any query of the request
    * runs; must be cheap and must not throw. Without it, queries are admitted unconditionally.
    */
-  queryCost?(query: TypedDataQuery<Q>): QueryCost | undefined;
+  queryCost?(query: TypedDataQuery<Q>, format: DataFrameFormat): QueryCost | undefined;
   /** Answer one query; the SDK runs the queries of a request concurrently and isolates failures. */
   query?(query: TypedDataQuery<Q>, ctx: RequestContext): Promise<DataResponse> | DataResponse;
   checkHealth?(ctx: RequestContext): Promise<CheckHealthResult> | CheckHealthResult;

@@ -10,7 +10,7 @@ describe('cost estimates', () => {
   it('turn declared points into bytes per format, prefer declared bytes, and ignore nonsense', () => {
     expect(estimatedBytes({ points: 1000 }, 'ARROW')).toBe(1000 * BYTES_PER_POINT.ARROW + 1024);
     expect(estimatedBytes({ points: 1000 }, 'JSON')).toBe(1000 * BYTES_PER_POINT.JSON + 1024);
-    expect(estimatedBytes({ points: 1000, bytes: { arrow: 10, json: 20 } }, 'JSON')).toBe(20 + 1024);
+    expect(estimatedBytes({ points: 1000, bytes: 20 }, 'JSON')).toBe(20 + 1024);
     expect(estimatedBytes({ bytes: 5 }, 'ARROW')).toBe(5 + 1024);
     expect(estimatedBytes(undefined, 'ARROW')).toBeUndefined();
     expect(estimatedBytes({ points: Number.NaN }, 'ARROW')).toBeUndefined();

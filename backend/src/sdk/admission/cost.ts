@@ -17,7 +17,7 @@ const PER_QUERY_BYTES = 1024;
 
 export function estimatedBytes(cost: QueryCost | undefined, format: WireFormat): number | undefined {
   if (!cost) return undefined;
-  const bytes = typeof cost.bytes === 'object' ? cost.bytes[format === 'JSON' ? 'json' : 'arrow'] : cost.bytes;
+  const bytes = cost.bytes;
   if (typeof bytes === 'number' && Number.isFinite(bytes) && bytes >= 0) return Math.ceil(bytes) + PER_QUERY_BYTES;
   if (typeof cost.points === 'number' && Number.isFinite(cost.points) && cost.points >= 0) {
     return Math.ceil(cost.points * BYTES_PER_POINT[format]) + PER_QUERY_BYTES;

@@ -70,7 +70,7 @@ export async function runQueries(
     }
 
     // 2. Cost and per-response admission, before anything is computed.
-    const costed: CostedQuery[] = decoded.map((q) => ({ refId: q.refId, bytes: estimatedBytes(queryCostOf(instance, q, logger), format) }));
+    const costed: CostedQuery[] = decoded.map((q) => ({ refId: q.refId, bytes: estimatedBytes(queryCostOf(instance, q, format, logger), format) }));
     const { admitted, refused } = admitToResponse(costed, rt.maxResponseBytes - ENVELOPE_RESERVE);
     for (const r of refused) answers.set(r.refId, failure(r.message, 413, 'plugin'));
     const toRun = decoded.filter((q) => admitted.has(q.refId));

@@ -13,7 +13,7 @@ import {
   type RequestContext,
   type TypedDataQuery,
 } from '../types';
-import type { WireDataQuery } from '../wire/messages';
+import type { WireDataQuery, WireFormat } from '../wire/messages';
 import { errorMessage } from './runtime';
 
 export function decodeDataQuery(wire: WireDataQuery): DataQuery {
@@ -62,10 +62,15 @@ export function prepareQuery(instance: DataSourceInstance<unknown>, query: DataQ
 }
 
 /** The datasource's declared cost of a decoded query; a cost hook that throws counts as no cost. */
-export function queryCostOf(instance: DataSourceInstance<unknown>, query: TypedDataQuery<unknown>, logger: Logger): QueryCost | undefined {
+export function queryCostOf(
+  instance: DataSourceInstance<unknown>,
+  query: TypedDataQuery<unknown>,
+  format: WireFormat,
+  logger: Logger,
+): QueryCost | undefined {
   if (!instance.queryCost) return undefined;
   try {
-    return instance.queryCost(query) ?? undefined;
+    return instance.queryCost(query, format === 'JSON' ? 'json' : 'arrow') ?? undefined;
   } catch (err) {
     logger.warn('queryCost failed; the query is admitted without a cost', { refId: query.refId, error: errorMessage(err) });
     return undefined;
