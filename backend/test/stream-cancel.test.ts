@@ -11,7 +11,7 @@ import path from 'node:path';
 import { pluginContext, spawnPlugin, type PluginProcess } from './helpers/harness';
 import { connect, repoRoot, serviceDefinitions, tempDir, unary, within, type Clients } from '../../tests/support/goplugin';
 
-jest.setTimeout(60_000);
+jest.setTimeout(90_000);
 
 const built = path.join(repoRoot, 'dist', 'backend', 'main.js');
 let plugin: PluginProcess;
@@ -64,12 +64,16 @@ async function settlesToZero(c: Clients, withinMs: number): Promise<{ channels: 
 }
 
 /** A RunStream that yields its first packet, for counting who is still alive. */
-function runStream(c: Clients, path: string): { call: grpc.ClientReadableStream<unknown>; first: Promise<void>; packets: () => number; ended: Promise<unknown> } {
+function runStream(c: Clients, path: string): { call: grpc.ClientReadableStream<unknown>; first: Promise<void>; packets: () => number; ended: Promise<unknown>; isOver: () => unknown } {
   const call = c.stream.RunStream({ pluginContext: ctx(), path }) as grpc.ClientReadableStream<unknown>;
   let packets = 0;
+  let over: unknown;
   const first = new Promise<void>((resolve) => call.on('data', () => (++packets === 1 ? resolve() : undefined)));
-  const ended = new Promise((resolve) => call.on('error', resolve).on('end', resolve));
-  return { call, first, packets: () => packets, ended };
+  const ended = new Promise((resolve) => {
+    call.on('error', (err) => resolve((over = err)));
+    call.on('end', () => resolve((over = 'ended')));
+  });
+  return { call, first, packets: () => packets, ended, isOver: () => over };
 }
 
 test('50 RunStreams whose request and cancel reach the plugin in the same tick leave no channel running', async () => {
@@ -141,9 +145,12 @@ test(`a burst of ${burstSize} cancels on one connection leaves the other calls o
     for (const { call } of burst) call.cancel();
     await Promise.all(burst.map((s) => s.ended));
 
-    // The survivor keeps streaming and unary calls still work, on the same connection.
+    // The survivor was never cut off (a torn-down connection ends it with INTERNAL, "Session closed
+    // with error code 2") and keeps streaming; unary calls still work.
+    await new Promise((resolve) => setTimeout(resolve, 500));
     const before = survivor.packets();
     await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(survivor.isOver()).toBeUndefined();
     expect(survivor.packets()).toBeGreaterThan(before);
     expect((await unary(c.diagnostics, 'CheckHealth', { pluginContext: ctx() }, within(5_000))).status).toBe('OK');
     expect(plugin.stderrLines.filter((l) => /torn down/.test(String(l.json?.['@message'])))).toEqual([]);

@@ -53,11 +53,16 @@ export function createGrpcServer(options: grpc.ServerOptions, logger: HclogLogge
   internals.createHttp2Server = (credentials) => {
     const http2Server = create.call(server, credentials);
     http2Server.on('sessionError', (error: Error & { code?: string }, session: http2.ServerHttp2Session) => {
+      // A peer that just goes away (ECONNRESET, EPIPE) is not news; Node's HTTP/2 layer giving up is.
+      if (!error.code?.startsWith('ERR_HTTP2_')) {
+        logger.debug('an HTTP/2 connection closed with an error', { error: error.message, code: error.code });
+        return;
+      }
       logger.warn('an HTTP/2 connection was torn down; every call on it ended', {
         error: error.message,
         code: error.code,
         peer: session?.socket?.remoteAddress ?? 'local socket',
-        hint: `more than ${STREAM_RESET_BURST} stream resets in a burst (or ${STREAM_RESET_RATE_PER_SECOND}/s sustained) trip Node's rapid-reset protection`,
+        hint: `Node's rapid-reset protection closes a connection after more than ${STREAM_RESET_BURST} stream cancels in a burst (or ${STREAM_RESET_RATE_PER_SECOND}/s sustained)`,
       });
     });
     return http2Server;
