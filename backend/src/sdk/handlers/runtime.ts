@@ -82,19 +82,26 @@ export interface ActiveCall {
   finish(outcome: RequestOutcome): void;
 }
 
-type CancellableCall = EventEmitter & { cancelled?: boolean };
+type CancellableCall = EventEmitter & { cancelled?: boolean; destroyed?: boolean };
 
-/** Registers a call for draining and metrics; gRPC cancellation aborts its signal. */
+/**
+ * Registers a call for draining and metrics; gRPC cancellation aborts its signal. Besides grpc-js's
+ * 'cancelled', a server stream that closes (destroyed by a reset or a dropped connection) before the
+ * handler finished counts as cancelled, and so does one that is already cancelled or destroyed when
+ * the handler starts: a call that cannot deliver anything any more must not keep its work running.
+ */
 export function trackCall(rt: HandlerRuntime, endpoint: Endpoint, kind: CallKind, call: CancellableCall): ActiveCall {
   const tracked = rt.calls.begin(kind);
   const done = rt.metrics.startRequest(endpoint);
   const onCancel = (): void => tracked.abort('the call was cancelled by the client');
   call.on('cancelled', onCancel);
-  if (call.cancelled) onCancel();
+  call.on('close', onCancel);
+  if (call.cancelled || call.destroyed) onCancel();
   return {
     signal: tracked.signal,
     finish(outcome) {
       call.removeListener('cancelled', onCancel);
+      call.removeListener('close', onCancel);
       tracked.end();
       done(call.cancelled ? 'cancelled' : outcome);
     },

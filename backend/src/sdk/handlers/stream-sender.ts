@@ -28,12 +28,14 @@ export class GrpcStreamSender implements StreamSender {
     const close = (): void => this.close();
     call.on('cancelled', close);
     call.on('close', close);
+    call.on('finish', close);
     call.on('error', close);
-    if (call.cancelled) this.close();
+    if (this.closed) this.close();
   }
 
+  /** Ended by us, cancelled, destroyed, or already ending: a write now would never reach Grafana. */
   get closed(): boolean {
-    return this.ended || this.call.cancelled || this.call.destroyed;
+    return this.ended || this.call.cancelled || this.call.destroyed || this.call.writableEnded;
   }
 
   sendFrame(frame: Frame, include: FrameInclude = 'all'): boolean {

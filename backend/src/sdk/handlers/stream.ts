@@ -100,6 +100,16 @@ export function publishStreamHandler(rt: HandlerRuntime): grpc.handleUnaryCall<W
 /**
  * RunStream: the handler runs until it returns (call ends OK) or throws (gRPC error; Grafana restarts
  * the stream with back-off). Cancellation by Grafana, shutdown, or a dropped connection abort ctx.signal.
+ *
+ * How cancellation reaches us (grpc-js 1.14): the server learns of it only from the client's
+ * RST_STREAM (or the connection closing); grpc-js then marks the call `cancelled`, emits 'cancelled'
+ * and destroys it — even when the reset arrived together with the request, in which case the call
+ * may already be cancelled when this handler starts, or become so while the instance is resolved.
+ * trackCall covers every one of those (flag, event, 'close'), and the checks below skip the work of a
+ * call cancelled before it began. A grpc-js *client* that cancels in the same tick as it starts the
+ * call never sends that RST_STREAM at all (it starts the HTTP/2 stream a microtask later and leaves
+ * it open), so no server can tell that call from a live one: it runs until that client's connection
+ * closes (docs/sdk.md, "Streams").
  */
 export function runStreamHandler(rt: HandlerRuntime): grpc.handleServerStreamingCall<WireStreamRequest, WireStreamPacket> {
   return (call) => {
@@ -127,11 +137,14 @@ export function runStreamHandler(rt: HandlerRuntime): grpc.handleServerStreaming
     };
     let lease: InstanceLease | undefined;
     (async () => {
+      if (active.signal.aborted) return;
       const resolved = await resolveInstance(rt, call.request.pluginContext);
       if (!resolved.ok) throw grpcError(grpc.status.FAILED_PRECONDITION, resolved.settingsError.message, 'plugin');
       lease = resolved.lease;
       const { pluginContext } = resolved;
       try {
+        // Cancelled while the instance was being created: nothing to run.
+        if (active.signal.aborted) return;
         const instance = lease.instance;
         if (typeof instance.runStream !== 'function') throw unimplemented('RunStream');
         const request = decodeStreamRequest(call.request, pluginContext);

@@ -19,6 +19,7 @@ import { SdkMetrics } from '../metrics/sdk-metrics';
 import { loadWire } from '../wire/protos';
 import { CallTracker } from './calls';
 import { parseCommandLine, usage } from './cli';
+import { createGrpcServer } from './server-options';
 import {
   brokerImplementation,
   controllerImplementation,
@@ -190,10 +191,11 @@ async function start(definition: PluginDefinition<unknown>, options: ServeOption
     inlineBelowBytes: options.inlineQueryBytes ?? 64 * 1024,
   };
 
-  const server = new grpc.Server({
+  const serverOptions: grpc.ServerOptions = {
     'grpc.max_receive_message_length': options.maxReceiveMessageBytes ?? 16 * 1024 * 1024,
     'grpc.max_send_message_length': -1,
-  });
+  };
+  const server = createGrpcServer(serverOptions, logger);
   let stopping: Promise<void> | undefined;
   const helperOptions: HelperServiceOptions = {
     logger,
