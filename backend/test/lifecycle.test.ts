@@ -5,11 +5,13 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, unlinkSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, unlinkSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { buildTestPlugin, dataQuery, pluginContext, spawnPlugin, startManaged, type PluginProcess } from './helpers/harness';
 import { collect, connect, repoRoot, tempDir, unary, within, type Clients } from '../../tests/support/goplugin';
+import { claimSocketPath, privateSocketPath } from '../src/sdk/host/socket-path';
 
 jest.setTimeout(60_000);
 
@@ -187,4 +189,49 @@ describe('socket ownership', () => {
       expect(existsSync(socket)).toBe(false);
     }
   });
+
+  test('claims interleaved in one process: the stale socket goes, the winner is put back, the loser is told it is in use', async () => {
+    const socket = path.join(dir, 'interleaved.sock');
+    makeStaleSocket(socket);
+    // Two servers on private names, claiming the same path concurrently: their probes of the stale
+    // socket overlap, so the second one moves the winner's fresh socket aside and must restore it.
+    const servers = await Promise.all(
+      [0, 1].map(async () => {
+        const privatePath = privateSocketPath(socket);
+        const server = net.createServer((conn) => {
+          conn.on('error', () => undefined); // the claim's probes hang up at once
+          conn.end(privatePath);
+        });
+        await new Promise<void>((resolve) => server.listen(privatePath, resolve));
+        return { server, privatePath };
+      }),
+    );
+    const outcomes = await Promise.allSettled(servers.map((s) => claimSocketPath(s.privatePath, socket)));
+    const statuses = outcomes.map((o) => o.status).sort();
+    expect(statuses).toEqual(['fulfilled', 'rejected']);
+    const winner = servers[outcomes.findIndex((o) => o.status === 'fulfilled')];
+    const rejected = outcomes.find((o) => o.status === 'rejected') as PromiseRejectedResult;
+    expect(rejected.reason.message).toBe(`${socket} is in use by a running server; stop it or choose another --listen path`);
+    // The path answers with the winner, and no private or moved-aside names are left behind.
+    const answer = await new Promise<string>((resolve, reject) => {
+      const conn = net.connect(socket);
+      let text = '';
+      conn.on('data', (d) => (text += d));
+      conn.on('end', () => resolve(text));
+      conn.on('error', reject);
+    });
+    expect(answer).toBe(winner.privatePath);
+    expect(readdirSync(dir).filter((f) => f.startsWith('.'))).toEqual([]);
+    for (const s of servers) s.server.close();
+    unlinkSync(socket);
+  });
+});
+
+test('--help says TCP is unauthenticated, what to prefer, and that 0.0.0.0 exposes the backend', async () => {
+  const plugin = spawnPlugin(builtBackend, plainEnv(), ['--help']);
+  expect(await plugin.exited).toEqual({ code: 0, signal: null });
+  const help = plugin.stderrText();
+  expect(help).toMatch(/no TLS and no authentication/);
+  expect(help).toMatch(/prefer a unix socket or tcp:127\.0\.0\.1:PORT/);
+  expect(help).toMatch(/tcp:0\.0\.0\.0:PORT exposes the backend to the whole network/);
 });
