@@ -1,7 +1,8 @@
 /**
  * Command line and environment → serve options. Flags win over environment variables.
  *
- *   --listen unix:/path.sock | tcp:HOST:PORT   sidecar mode on that address   (env <PREFIX>_LISTEN)
+ *   --listen unix:/path.sock | tcp:HOST:PORT   sidecar mode on that address   (env <PREFIX>_LISTEN);
+ *                                              TCP is unauthenticated: usage() says what to prefer
  *   --network unix|tcp                         managed mode transport (default unix) (env <PREFIX>_NETWORK)
  *   --log-level trace|debug|info|warn|error|off                               (env <PREFIX>_LOG_LEVEL, GF_PLUGIN_LOG_LEVEL)
  *   --socket-mode 0660                         sidecar unix socket permissions, default 0660 (env <PREFIX>_SOCKET_MODE)
@@ -36,6 +37,8 @@ export function usage(program: string, envPrefix: string): string {
     'Heavy queries run in --query-workers threads (default: CPUs - 1, at most 4; 0 = on the main thread);',
     'estimated QueryData results in flight are capped at --query-memory-mib (default 64), further requests wait;',
     'queries estimated below --inline-query-kib (default 64) run on the main thread, where they are cheaper.',
+    'The gRPC server has no TLS and no authentication: prefer a unix socket or tcp:127.0.0.1:PORT, or an address',
+    'on a private network only Grafana can reach. tcp:0.0.0.0:PORT exposes the backend to the whole network.',
     `Environment: ${envPrefix}_LISTEN, ${envPrefix}_NETWORK, ${envPrefix}_LOG_LEVEL, ${envPrefix}_SOCKET_MODE, ${envPrefix}_SOCKET_GROUP,`,
     `             ${envPrefix}_QUERY_WORKERS, ${envPrefix}_QUERY_MEMORY_MIB, ${envPrefix}_INLINE_QUERY_KIB.`,
   ].join('\n');

@@ -1,19 +1,16 @@
 /**
- * Where the gRPC server listens: parsing `--listen` addresses, preparing unix socket paths (stale
- * socket removal, refusing to clobber other files), binding grpc-js and setting socket permissions.
+ * Where the gRPC server listens: parsing `--listen` addresses, binding grpc-js (unix socket paths are
+ * owned through socket-path.ts) and setting socket permissions.
  */
 import * as grpc from '@grpc/grpc-js';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs';
-import net from 'node:net';
+import { chmodSync, chownSync, unlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { StartupError, type Network } from './handshake';
+import { claimSocketPath, preparePublicPath, privateSocketPath, type SocketIdentity } from './socket-path';
 
 export type ListenAddress = { network: 'unix'; path: string } | { network: 'tcp'; host: string; port: number };
-
-/** Longest unix socket path Linux/macOS accept (sun_path minus the terminating NUL, macOS is 103). */
-const MAX_SOCKET_PATH = process.platform === 'darwin' ? 103 : 107;
 
 /** Parses `unix:/abs/path.sock` or `tcp:HOST:PORT` (`tcp:[::1]:PORT` for IPv6). */
 export function parseListenAddress(value: string): ListenAddress {
@@ -26,7 +23,7 @@ export function parseListenAddress(value: string): ListenAddress {
   if (text.startsWith('tcp:')) {
     const hostPort = text.slice('tcp:'.length);
     const match = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(hostPort);
-    if (!match) throw new StartupError(`--listen ${value}: expected tcp:HOST:PORT, e.g. tcp:0.0.0.0:50051`);
+    if (!match) throw new StartupError(`--listen ${value}: expected tcp:HOST:PORT, e.g. tcp:127.0.0.1:50051`);
     const port = Number(match[2]);
     if (port > 65535) throw new StartupError(`--listen ${value}: port ${port} is out of range`);
     return { network: 'tcp', host: match[1].replace(/^\[|\]$/g, ''), port };
@@ -40,55 +37,6 @@ export function managedSocketPath(socketDir: string | undefined): string {
   return path.join(path.resolve(dir), `plugin${randomBytes(6).toString('hex')}`);
 }
 
-function socketAnswers(socketPath: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = net.connect(socketPath);
-    probe.once('connect', () => {
-      probe.destroy();
-      resolve(true);
-    });
-    probe.once('error', () => resolve(false));
-  });
-}
-
-/**
- * Makes `socketPath` bindable: a leftover socket from a previous run is removed, but a socket some
- * live server still answers on, or any file that is not a socket, is refused with a clear error.
- */
-export async function prepareSocketPath(socketPath: string): Promise<{ removedStale: boolean }> {
-  if (Buffer.byteLength(socketPath) > MAX_SOCKET_PATH) {
-    throw new StartupError(
-      `unix socket path ${socketPath} is ${Buffer.byteLength(socketPath)} bytes; the OS allows at most ${MAX_SOCKET_PATH}`,
-    );
-  }
-  mkdirSync(path.dirname(socketPath), { recursive: true });
-  let stat;
-  try {
-    stat = lstatSync(socketPath);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { removedStale: false };
-    throw err;
-  }
-  if (!stat.isSocket()) {
-    throw new StartupError(
-      `${socketPath} exists and is not a unix socket; refusing to replace it (remove it or choose another --listen path)`,
-    );
-  }
-  if (await socketAnswers(socketPath)) {
-    throw new StartupError(`${socketPath} is in use by a running server; stop it or choose another --listen path`);
-  }
-  unlinkSync(socketPath);
-  return { removedStale: true };
-}
-
-export function removeSocket(socketPath: string): void {
-  try {
-    unlinkSync(socketPath);
-  } catch {
-    // already gone
-  }
-}
-
 /**
  * Sidecar sockets must be usable by Grafana's container user (uid 472, gid 0). The default 0660 lets
  * the socket's owner and group connect (in compose the sidecar runs as 472:0 itself); with a group
@@ -96,8 +44,13 @@ export function removeSocket(socketPath: string): void {
  * another user than Grafana with no shared group (the `npm run dev` host sidecar).
  */
 export function applySocketPermissions(socketPath: string, mode: number, group?: number): void {
-  if (group !== undefined) chownSync(socketPath, -1, group);
-  chmodSync(socketPath, mode);
+  try {
+    if (group !== undefined) chownSync(socketPath, -1, group);
+    chmodSync(socketPath, mode);
+  } catch (err) {
+    const what = group !== undefined ? `group ${group} and mode 0${mode.toString(8)}` : `mode 0${mode.toString(8)}`;
+    throw new StartupError(`cannot give the socket ${what}: ${(err as Error).message}`);
+  }
 }
 
 /** grpc-js target for an address. */
@@ -108,11 +61,11 @@ export function grpcTarget(address: ListenAddress): string {
 }
 
 /** Binds the server; resolves with the address to announce (the real port for tcp port 0). */
-export function bind(server: grpc.Server, address: ListenAddress): Promise<{ network: Network; address: string }> {
+function bind(server: grpc.Server, address: ListenAddress, shownAs: string): Promise<{ network: Network; address: string }> {
   return new Promise((resolve, reject) => {
     server.bindAsync(grpcTarget(address), grpc.ServerCredentials.createInsecure(), (err, port) => {
       if (err) {
-        reject(new StartupError(`cannot listen on ${describeAddress(address)}: ${err.message}`));
+        reject(new StartupError(`cannot listen on ${shownAs}: ${err.message}`));
         return;
       }
       if (address.network === 'unix') resolve({ network: 'unix', address: address.path });
@@ -122,6 +75,39 @@ export function bind(server: grpc.Server, address: ListenAddress): Promise<{ net
       }
     });
   });
+}
+
+export interface Listening {
+  network: Network;
+  /** The address to announce: the socket path, or host:port with the real port. */
+  address: string;
+  /** The unix socket this process created, released at stop only while it is still its own. */
+  socket?: { path: string; identity: SocketIdentity };
+  removedStale: boolean;
+}
+
+/**
+ * Binds the server to `address`. A unix socket is bound under a private name, given `permissions`,
+ * and only then published at its path (so it is never reachable with the wrong mode), replacing a
+ * stale socket but never a live one. Failures are StartupErrors with one clear message.
+ */
+export async function listen(
+  server: grpc.Server,
+  address: ListenAddress,
+  permissions?: { mode: number; group?: number },
+): Promise<Listening> {
+  if (address.network === 'tcp') return { ...(await bind(server, address, describeAddress(address))), removedStale: false };
+  preparePublicPath(address.path);
+  const privatePath = privateSocketPath(address.path);
+  await bind(server, { network: 'unix', path: privatePath }, describeAddress(address));
+  try {
+    if (permissions) applySocketPermissions(privatePath, permissions.mode, permissions.group);
+  } catch (err) {
+    unlinkSync(privatePath);
+    throw err;
+  }
+  const { identity, removedStale } = await claimSocketPath(privatePath, address.path);
+  return { network: 'unix', address: address.path, socket: { path: address.path, identity }, removedStale };
 }
 
 export function describeAddress(address: ListenAddress): string {

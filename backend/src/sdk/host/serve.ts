@@ -35,15 +35,10 @@ import {
   writeHandshake,
   type Network,
 } from './handshake';
-import {
-  applySocketPermissions,
-  bind,
-  managedSocketPath,
-  parseListenAddress,
-  prepareSocketPath,
-  removeSocket,
-  type ListenAddress,
-} from './listen';
+import { drain } from './drain';
+import { listen, managedSocketPath, parseListenAddress, type ListenAddress } from './listen';
+import { OpenCalls } from './open-calls';
+import { releaseSocketPath } from './socket-path';
 import { installStdoutGuard } from './stdout-guard';
 import { MemoryBudget } from '../admission/memory-budget';
 import { createFrameWorkerPool } from '../workers/setup';
@@ -157,10 +152,6 @@ async function start(definition: PluginDefinition<unknown>, options: ServeOption
   } else {
     address = parseListenAddress(options.listen!);
   }
-  if (address.network === 'unix') {
-    const { removedStale } = await prepareSocketPath(address.path);
-    if (removedStale) logger.info('removed stale socket from a previous run', { socket: address.path });
-  }
 
   const wire = loadWire();
   const registry = new Registry();
@@ -191,9 +182,11 @@ async function start(definition: PluginDefinition<unknown>, options: ServeOption
     inlineBelowBytes: options.inlineQueryBytes ?? 64 * 1024,
   };
 
+  const openCalls = new OpenCalls();
   const serverOptions: grpc.ServerOptions = {
     'grpc.max_receive_message_length': options.maxReceiveMessageBytes ?? 16 * 1024 * 1024,
     'grpc.max_send_message_length': -1,
+    interceptors: [openCalls.interceptor],
   };
   const server = createGrpcServer(serverOptions, logger);
   let stopping: Promise<void> | undefined;
@@ -225,35 +218,33 @@ async function start(definition: PluginDefinition<unknown>, options: ServeOption
   server.addService(wire.services.stdio, stdioImplementation(helperOptions));
   server.addService(wire.services.broker, brokerImplementation(helperOptions));
 
-  const bound = await bind(server, address);
+  let permissions: { mode: number; group?: number } | undefined;
   if (address.network === 'unix' && mode === 'sidecar') {
-    applySocketPermissions(address.path, options.socketMode ?? 0o660, options.socketGroup);
+    permissions = { mode: options.socketMode ?? 0o660, group: options.socketGroup };
   } else if (address.network === 'unix' && env.PLUGIN_UNIX_SOCKET_GROUP && /^\d+$/.test(env.PLUGIN_UNIX_SOCKET_GROUP)) {
     // go-plugin's convention for sharing the managed socket with a group.
-    applySocketPermissions(address.path, 0o660, Number(env.PLUGIN_UNIX_SOCKET_GROUP));
+    permissions = { mode: 0o660, group: Number(env.PLUGIN_UNIX_SOCKET_GROUP) };
   }
+  const bound = await listen(server, address, permissions);
+  if (bound.removedStale) logger.info('removed stale socket from a previous run', { socket: bound.address });
+  const releaseSocket = (): void => {
+    if (!bound.socket) return;
+    const outcome = releaseSocketPath(bound.socket.path, bound.socket.identity);
+    if (outcome === 'replaced') logger.warn('the socket path belongs to another process now; left it in place', { socket: bound.socket.path });
+  };
 
   const shutdownTimeoutMs = options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS[mode];
   const stop = (reason: string): Promise<void> => {
     stopping ??= drainAndClose(reason);
     return stopping;
   };
-  const drainAndClose = async (reason: string): Promise<void> => {
-    logger.info('shutting down', { reason, inFlightCalls: calls.size, timeoutMs: shutdownTimeoutMs });
-    const deadline = Date.now() + shutdownTimeoutMs;
-    calls.abortStreams('the plugin is shutting down');
-    const closed = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
-    const timedOut = await raceTimeout(closed, shutdownTimeoutMs);
-    if (timedOut) {
-      logger.warn('in-flight calls did not finish in time; closing them', { inFlightCalls: calls.size });
-      calls.abortAll('the plugin is shutting down');
-      server.forceShutdown();
-    }
+  // Worker threads go first: their running tasks were aborted with the calls, and idle ones must not linger.
+  const disposeInstances = async (): Promise<void> => {
     await runtime.frameWorkers?.close();
-    await raceTimeout(instances.disposeAll(), Math.max(250, deadline - Date.now()));
-    if (address.network === 'unix') removeSocket(address.path);
-    logger.info('stopped');
+    await instances.disposeAll();
   };
+  const drainAndClose = (reason: string): Promise<void> =>
+    drain({ server, calls, openCalls, logger, disposeInstances, release: releaseSocket }, reason, shutdownTimeoutMs);
   const exitAfter = async (done: Promise<void>): Promise<void> => {
     await done;
     process.exit(0);
@@ -271,19 +262,6 @@ async function start(definition: PluginDefinition<unknown>, options: ServeOption
     pid: process.pid,
   });
   return { mode, network: bound.network, address: bound.address, stop };
-}
-
-/** Resolves true if `promise` did not settle within `ms`. */
-async function raceTimeout(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(true), ms);
-  });
-  try {
-    return await Promise.race([promise.then(() => false, () => false), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 function installProcessHooks(
