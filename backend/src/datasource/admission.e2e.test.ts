@@ -8,7 +8,7 @@ import { tableFromIPC } from 'apache-arrow';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildTestBundle, pluginContext, spawnPlugin, type PluginProcess } from '../../test/helpers/harness';
-import { connect, tempDir, unary, type Clients } from '../../../tests/support/goplugin';
+import { connect, tempDir, unary, type Clients, type LogLine } from '../../../tests/support/goplugin';
 
 jest.setTimeout(60_000);
 
@@ -83,8 +83,10 @@ test('100 queries of 1M points: one fits the response, 99 are refused before com
     expect(r.status).toBe(413);
     expect(r.error).toMatch(/the result would be about \d+\.\d MiB, more than Grafana accepts in one response/);
   }
-  const refusedBeforeRunning = main.plugin.stderrLines.filter((l) => l.json?.['@message'] === 'queries refused before running: too large for one response');
-  expect(refusedBeforeRunning).toHaveLength(2);
+  const refusedBeforeRunning = (count: number) => (l: LogLine) =>
+    l.json?.['@message'] === 'queries refused before running: too large for one response' && l.json.count === count;
+  await main.plugin.waitForLog(refusedBeforeRunning(99));
+  await main.plugin.waitForLog(refusedBeforeRunning(100));
   expect(peakRssMiB(main.plugin)).toBeLessThan(300);
 });
 

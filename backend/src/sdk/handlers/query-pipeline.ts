@@ -75,7 +75,9 @@ export async function runQueries(
     for (const r of refused) answers.set(r.refId, failure(r.message, 413, 'plugin'));
     const toRun = decoded.filter((q) => admitted.has(q.refId));
     const bytesOf = new Map(costed.map((c) => [c.refId, c.bytes]));
-    if (refused.length) logger.info('queries refused before running: too large for one response', { refIds: refused.map((r) => r.refId).join(',') });
+    if (refused.length) {
+      logger.info('queries refused before running: too large for one response', { count: refused.length, refIds: refused.map((r) => r.refId).join(',') });
+    }
     if (toRun.length === 0) return { answers, release: nothingHeld };
 
     // 3. The process-wide memory budget: wait (bounded) or refuse the whole rest with a clear status.

@@ -19,7 +19,7 @@ import { SdkMetrics } from '../metrics/sdk-metrics';
 import { loadWire } from '../wire/protos';
 import { CallTracker } from './calls';
 import { parseCommandLine, usage } from './cli';
-import { createGrpcServer } from './server-options';
+import { createGrpcServer, streamResetLimitWarning } from './server-options';
 import {
   brokerImplementation,
   controllerImplementation,
@@ -261,6 +261,8 @@ async function start(definition: PluginDefinition<unknown>, options: ServeOption
     protocolVersion: version,
     pid: process.pid,
   });
+  const resetLimit = streamResetLimitWarning();
+  if (resetLimit) logger.warn(resetLimit);
   return { mode, network: bound.network, address: bound.address, stop };
 }
 

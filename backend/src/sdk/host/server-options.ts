@@ -31,6 +31,15 @@ interface GrpcServerInternals {
   createHttp2Server?: (credentials: grpc.ServerCredentials) => http2.Http2Server;
 }
 
+/**
+ * Said once the plugin serves (not before: a start-up failure must stay one line). On an older Node,
+ * nghttp2 tears the connection down without telling Node, so no later line can report it.
+ */
+export function streamResetLimitWarning(): string | undefined {
+  if (canRaiseStreamResetLimit()) return undefined;
+  return `Node ${process.version} cannot raise HTTP/2's stream-reset limit: more than ${DEFAULT_STREAM_RESET_BURST} RunStream cancels in a burst on one connection close that connection and every call on it; use Node 22.10 or later`;
+}
+
 export function createGrpcServer(options: grpc.ServerOptions, logger: HclogLogger): grpc.Server {
   const server = new grpc.Server(options);
   const internals = server as unknown as GrpcServerInternals;
@@ -44,11 +53,6 @@ export function createGrpcServer(options: grpc.ServerOptions, logger: HclogLogge
   if (canRaiseStreamResetLimit()) {
     internals.commonServerOptions.streamResetBurst = STREAM_RESET_BURST;
     internals.commonServerOptions.streamResetRate = STREAM_RESET_RATE_PER_SECOND;
-  } else {
-    // nghttp2 then tears the connection down without telling Node, so no later line can report it.
-    logger.warn(
-      `Node ${process.version} cannot raise HTTP/2's stream-reset limit: more than ${DEFAULT_STREAM_RESET_BURST} RunStream cancels in a burst on one connection close that connection and every call on it; use Node 22.10 or later`,
-    );
   }
   internals.createHttp2Server = (credentials) => {
     const http2Server = create.call(server, credentials);
