@@ -21,12 +21,21 @@ export interface CommandLineOptions {
 
 export function usage(program: string, envPrefix: string): string {
   return [
-    `usage: ${program} [--listen unix:/path.sock|tcp:HOST:PORT] [--network unix|tcp] [--log-level LEVEL]`,
-    `                  [--socket-mode MODE] [--socket-group GID]`,
+    `usage: ${program} [options]`,
     '',
     'Without --listen the program expects to be started by Grafana (managed mode: go-plugin handshake on stdout).',
     'With --listen it runs as a sidecar that Grafana reaches through a launcher and keeps serving across restarts.',
-    `Environment: ${envPrefix}_LISTEN, ${envPrefix}_NETWORK, ${envPrefix}_LOG_LEVEL, ${envPrefix}_SOCKET_MODE, ${envPrefix}_SOCKET_GROUP.`,
+    '',
+    'Options (a flag wins over its environment variable):',
+    `  --listen unix:/path.sock|tcp:HOST:PORT  sidecar mode on that address; default: managed mode  (${envPrefix}_LISTEN)`,
+    `  --network unix|tcp                      managed mode transport; default unix  (${envPrefix}_NETWORK)`,
+    `  --log-level LEVEL                       trace, debug, info, warn, error or off; default info`,
+    `                                          (${envPrefix}_LOG_LEVEL, then Grafana's GF_PLUGIN_LOG_LEVEL)`,
+    `  --socket-mode MODE                      sidecar unix socket permissions (octal); default 0660  (${envPrefix}_SOCKET_MODE)`,
+    `  --socket-group GID                      sidecar unix socket group id; default: the process's group  (${envPrefix}_SOCKET_GROUP)`,
+    '  -h, --help                              print this text on stdout and exit',
+    '',
+    'Logs are hclog JSON lines on stderr.',
   ].join('\n');
 }
 
