@@ -4,14 +4,20 @@ import { getTemplateSrv } from '@grafana/runtime';
 import { InlineField, InlineFieldRow, InlineSwitch, Input, Select } from '@grafana/ui';
 
 import type { DataSource } from '../datasource';
-import { DEFAULT_QUERY, SIGNALS, rangeError, type NumericQueryKey, type SignalInfo, type SignalKind, type TributaryQuery } from '../shared/query';
+import { DEFAULT_QUERY, SIGNALS, type NumericQueryKey, type SignalInfo, type SignalKind, type TributaryQuery } from '../shared/query';
+import { numberRangeError } from '../shared/ranges';
 import { MAX_ALIAS_LENGTH, queryRangesFor, validateSettings } from '../shared/validation';
 import type { TributaryJsonData } from '../types';
 import { NumberField } from './NumberField';
 
 export type Props = QueryEditorProps<DataSource, TributaryQuery, TributaryJsonData>;
 
+// Three columns that line up across rows: every label is LABEL_WIDTH wide, first-column controls are
+// WIDE, the others NARROW (Grafana UI widths are in units of 8 px).
 const LABEL_WIDTH = 16;
+const WIDE = 24;
+const NARROW = 12;
+const SIGNAL_MENU_HEIGHT = 400;
 
 /** Ids are per query (refId) so several editors on one page keep their labels distinct. */
 function fieldId(refId: string, name: string): string {
@@ -84,7 +90,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
   const periodic = signalInfo ? signalInfo.periodic : isVariable(current.signal);
   const refId = query.refId;
 
-  const numberField = (key: NumericQueryKey) => {
+  const numberField = (key: NumericQueryKey, width = NARROW) => {
     const meta = NUMERIC_FIELDS.find((f) => f.key === key)!;
     const range = ranges[key];
     return (
@@ -94,9 +100,10 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
         label={meta.label}
         tooltip={`${meta.tooltip} Allowed: ${range.min} to ${range.max}.`}
         labelWidth={LABEL_WIDTH}
-        width={12}
+        width={width}
         value={current[key]}
-        validate={(value) => rangeError(key, value, range)}
+        // Named by the label the user sees, not by the query model's key.
+        validate={(value) => numberRangeError(meta.label, value, range)}
         onCommit={(value) => {
           if (value !== undefined) {
             update({ [key]: value });
@@ -106,7 +113,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
     );
   };
 
-  const aliasError = alias.length > MAX_ALIAS_LENGTH ? `alias must be at most ${MAX_ALIAS_LENGTH} characters` : undefined;
+  const aliasError = alias.length > MAX_ALIAS_LENGTH ? `Alias must be at most ${MAX_ALIAS_LENGTH} characters` : undefined;
   const commitAlias = () => {
     if (aliasError) {
       return;
@@ -124,7 +131,9 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
         <InlineField label="Signal" labelWidth={LABEL_WIDTH} htmlFor={fieldId(refId, 'signal')} tooltip="Which generator produces the values.">
           <Select
             inputId={fieldId(refId, 'signal')}
-            width={24}
+            width={WIDE}
+            // Tall enough for every signal with its description: no scrolling for the built-in list.
+            maxMenuHeight={SIGNAL_MENU_HEIGHT}
             options={signalOptions}
             value={selectedSignal}
             allowCustomValue
@@ -140,7 +149,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
         {numberField('sampleIntervalMs')}
       </InlineFieldRow>
       <InlineFieldRow>
-        {numberField('amplitude')}
+        {numberField('amplitude', WIDE)}
         {numberField('offset')}
         {periodic && numberField('periodMs')}
       </InlineFieldRow>
@@ -152,10 +161,11 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
           tooltip="Legend prefix; dashboard variables such as $host are replaced."
           invalid={aliasError !== undefined}
           error={aliasError}
+          validationMessageHorizontalOverflow
         >
           <Input
             id={fieldId(refId, 'alias')}
-            width={24}
+            width={WIDE}
             value={alias}
             placeholder="optional"
             onChange={(event) => setAlias(event.currentTarget.value)}
@@ -169,7 +179,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
         </InlineField>
         <InlineField
           label="With Streaming"
-          labelWidth="auto"
+          labelWidth={LABEL_WIDTH}
           htmlFor={fieldId(refId, 'with-streaming')}
           tooltip="On: the graph keeps moving with live samples pushed through Grafana Live. Off: one static query."
         >

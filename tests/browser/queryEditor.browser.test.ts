@@ -106,7 +106,7 @@ describeInBrowser('QueryEditor in headless Chromium', () => {
     const interval = page.getByLabel('Interval (ms)');
     await interval.fill('5');
     await interval.press('Enter');
-    await page.getByText('sampleIntervalMs must be between 10 and 3600000', { exact: true }).waitFor();
+    await page.getByText('Interval (ms) must be between 10 and 3600000', { exact: true }).waitFor();
     expect(await interval.getAttribute('aria-invalid')).toBe('true');
     const state = await harness(page);
     expect(state.changes).toEqual([]);
