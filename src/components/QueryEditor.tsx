@@ -12,12 +12,16 @@ import { NumberField } from './NumberField';
 
 export type Props = QueryEditorProps<DataSource, TributaryQuery, TributaryJsonData>;
 
-// Three columns that line up across rows: every label is LABEL_WIDTH wide, first-column controls are
-// WIDE, the others NARROW (Grafana UI widths are in units of 8 px).
+// Three columns that line up across rows (Grafana UI widths are in units of 8 px): labels are
+// LABEL_WIDTH wide except the middle column's, which must fit "With Streaming"; first-column
+// controls are WIDE, the others NARROW.
 const LABEL_WIDTH = 16;
+const MIDDLE_LABEL_WIDTH = 20;
 const WIDE = 24;
 const NARROW = 12;
-const SIGNAL_MENU_HEIGHT = 400;
+// A signal option with its description wraps to at most three lines at WIDE: about 100 px each.
+const SIGNAL_OPTION_HEIGHT = 100;
+const MIN_MENU_HEIGHT = 300;
 
 /** Ids are per query (refId) so several editors on one page keep their labels distinct. */
 function fieldId(refId: string, name: string): string {
@@ -90,7 +94,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
   const periodic = signalInfo ? signalInfo.periodic : isVariable(current.signal);
   const refId = query.refId;
 
-  const numberField = (key: NumericQueryKey, width = NARROW) => {
+  const numberField = (key: NumericQueryKey, width = NARROW, labelWidth = LABEL_WIDTH) => {
     const meta = NUMERIC_FIELDS.find((f) => f.key === key)!;
     const range = ranges[key];
     return (
@@ -99,7 +103,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
         id={fieldId(refId, key)}
         label={meta.label}
         tooltip={`${meta.tooltip} Allowed: ${range.min} to ${range.max}.`}
-        labelWidth={LABEL_WIDTH}
+        labelWidth={labelWidth}
         width={width}
         value={current[key]}
         // Named by the label the user sees, not by the query model's key.
@@ -132,8 +136,8 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
           <Select
             inputId={fieldId(refId, 'signal')}
             width={WIDE}
-            // Tall enough for every signal with its description: no scrolling for the built-in list.
-            maxMenuHeight={SIGNAL_MENU_HEIGHT}
+            // Tall enough for every option with its description: the list never needs scrolling.
+            maxMenuHeight={Math.max(MIN_MENU_HEIGHT, signalOptions.length * SIGNAL_OPTION_HEIGHT)}
             options={signalOptions}
             value={selectedSignal}
             allowCustomValue
@@ -145,12 +149,12 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
             }}
           />
         </InlineField>
-        {numberField('seriesCount')}
+        {numberField('seriesCount', NARROW, MIDDLE_LABEL_WIDTH)}
         {numberField('sampleIntervalMs')}
       </InlineFieldRow>
       <InlineFieldRow>
         {numberField('amplitude', WIDE)}
-        {numberField('offset')}
+        {numberField('offset', NARROW, MIDDLE_LABEL_WIDTH)}
         {periodic && numberField('periodMs')}
       </InlineFieldRow>
       <InlineFieldRow>
@@ -179,7 +183,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
         </InlineField>
         <InlineField
           label="With Streaming"
-          labelWidth={LABEL_WIDTH}
+          labelWidth={MIDDLE_LABEL_WIDTH}
           htmlFor={fieldId(refId, 'with-streaming')}
           tooltip="On: the graph keeps moving with live samples pushed through Grafana Live. Off: one static query."
         >
