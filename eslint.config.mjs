@@ -7,7 +7,7 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['dist/**', '.build/**', 'node_modules/**', 'conformance/**', 'coverage/**', '.bench/**', 'playwright-report/**', 'test-results/**'],
+    ignores: ['dist/**', '.build/**', 'node_modules/**', 'conformance/**', 'coverage/**', '.bench/**', 'playwright-report/**', 'test-results/**', 'playwright/**'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

@@ -27,6 +27,7 @@ module.exports = {
       testMatch: ['**/*.test.ts', '**/*.test.tsx'],
       transform: { '^.+\\.(t|j)sx?$': swc, '^.+\\.mjs$': swc },
       moduleNameMapper: { '\\.(css|scss|sass)$': '<rootDir>/src/test/styleStub.js' },
+      setupFilesAfterEnv: ['<rootDir>/src/test/failOnActWarnings.ts'],
       transformIgnorePatterns: [`node_modules/(?!(${esmPackages.join('|')})/)`],
     },
   ],

@@ -19,4 +19,7 @@ fi
 cd "$here"
 echo "conformance: $(go version) — running go test against $repo/dist"
 # -count=1: never reuse cached results, the plugin under test lives outside the Go module.
-exec go test -count=1 -v -timeout 5m ./... "$@"
+# -p 1: one package at a time, so `go test -v` streams each test's lines as it runs instead of holding
+# a package's output until the package ends (the suite package takes most of a minute).
+echo "conformance: building the test binaries and the Go reference plugin (first run: up to a minute)"
+exec go test -count=1 -p 1 -v -timeout 5m ./... "$@"

@@ -16,8 +16,15 @@
 // With `--listen tcp:HOST:PORT` (for Docker Desktop, where unix sockets do not cross into the VM) a
 // port cannot be handed over like that: the old sidecar stops gracefully, then the new one binds.
 //
+// Output goes to .dev/dist (the compose dev profile mounts it as the plugin folder), never to dist/:
+// dist/ is the production build that `npm test` and docker compose use, and a development bundle
+// left there would be what they test.
+//
+// Stopping: Ctrl-C or SIGTERM stop the watchers, the webpack child and the sidecar, and remove the
+// socket. A start-up failure does the same before exiting with code 1.
+//
 // Usage: node scripts/dev.mjs [--listen unix:/abs/path.sock | tcp:HOST:PORT] [--no-frontend] [--print-config]
-//                             [--dist DIR]   (backend + launchers built into DIR instead of dist/; with --no-frontend)
+//                             [--dist DIR]   (build into DIR instead of .dev/dist)
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, rmSync, watch } from 'node:fs';
 import path from 'node:path';
@@ -26,12 +33,14 @@ import { probeHealth } from '../backend/launcher/healthcheck.mjs';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DEFAULT_SOCKET = path.join(repoRoot, '.dev', 'run', 'plugin.sock');
+const DEFAULT_DIST = path.join(repoRoot, '.dev', 'dist');
+const PRODUCTION_DIST = path.join(repoRoot, 'dist');
 const BACKEND_INPUTS = ['backend/src', 'backend/proto', 'backend/launcher', 'src/shared'];
 const DEBOUNCE_MS = 150;
 const READY_TIMEOUT_MS = 15_000;
 
 function parseArgs(argv) {
-  const options = { socket: DEFAULT_SOCKET, tcp: undefined, dist: path.join(repoRoot, 'dist'), frontend: true, printConfig: false };
+  const options = { socket: DEFAULT_SOCKET, tcp: undefined, dist: DEFAULT_DIST, frontend: true, printConfig: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--no-frontend') options.frontend = false;
@@ -47,8 +56,8 @@ function parseArgs(argv) {
       else throw new Error('--listen needs unix:/abs/path/plugin.sock or tcp:HOST:PORT');
     } else throw new Error(`unknown argument ${arg}; usage: dev.mjs [--listen unix:/abs.sock|tcp:HOST:PORT] [--no-frontend] [--dist DIR] [--print-config]`);
   }
-  if (options.frontend && options.dist !== path.join(repoRoot, 'dist')) {
-    throw new Error('--dist only works with --no-frontend (webpack always writes dist/)');
+  if (options.dist === PRODUCTION_DIST) {
+    throw new Error('--dist dist: dist/ holds the production build that npm test and docker compose use; pick another folder');
   }
   return options;
 }
@@ -170,26 +179,58 @@ class SidecarSupervisor {
 
 function watchBackend(onChange) {
   let timer;
+  const watchers = [];
   for (const dir of BACKEND_INPUTS) {
     const full = path.join(repoRoot, dir);
     if (!existsSync(full)) continue;
-    watch(full, { recursive: true }, (_event, file) => {
-      if (file && /(^|\/)\.|~$|\.test\.ts$/.test(String(file))) return; // editor temp files, tests
-      clearTimeout(timer);
-      timer = setTimeout(() => onChange(path.join(dir, String(file ?? ''))), DEBOUNCE_MS);
-    });
+    watchers.push(
+      watch(full, { recursive: true }, (_event, file) => {
+        if (file && /(^|\/)\.|~$|\.test\.ts$/.test(String(file))) return; // editor temp files, tests
+        clearTimeout(timer);
+        timer = setTimeout(() => onChange(path.join(dir, String(file ?? ''))), DEBOUNCE_MS);
+      }),
+    );
   }
+  return () => {
+    clearTimeout(timer);
+    for (const watcher of watchers) watcher.close();
+  };
 }
 
-function startFrontendWatch() {
+function startFrontendWatch(dist) {
   // The same `webpack` binary and config as `npm run build:frontend`, in watch + development mode.
   const webpackBin = path.join(repoRoot, 'node_modules', 'webpack', 'bin', 'webpack.js');
-  const child = spawn(process.execPath, [webpackBin, '--watch', '-c', 'webpack.config.ts', '--env', 'development'], {
+  const child = spawn(process.execPath, [webpackBin, '--watch', '-c', 'webpack.config.ts', '--env', 'development', '--output-path', dist], {
     cwd: repoRoot,
     stdio: 'inherit',
   });
-  child.once('exit', (code) => say(`webpack --watch exited (code ${code}); frontend changes are no longer rebuilt`));
+  say(`webpack --watch started (pid ${child.pid})`);
+  child.once('exit', (code, signal) => {
+    if (!stopping) say(`webpack --watch exited (code ${code}, signal ${signal}); frontend changes are no longer rebuilt`);
+  });
   return child;
+}
+
+/** Everything started so far, so that a stop (signal or failed start-up) ends all of it. */
+const running = { sidecar: undefined, frontend: undefined, unwatch: undefined };
+let stopping = false;
+
+async function stopAll() {
+  stopping = true;
+  running.unwatch?.();
+  await Promise.all([running.sidecar?.stop(), stopProcess(running.frontend, 'SIGTERM')]);
+}
+
+function onStopSignal(signal) {
+  if (stopping) return;
+  say(`${signal}: stopping`);
+  stopAll().then(
+    () => process.exit(0),
+    (err) => {
+      console.error(`[dev] stopping failed: ${err.message}`);
+      process.exit(1);
+    },
+  );
 }
 
 async function main() {
@@ -197,24 +238,32 @@ async function main() {
   if (options.printConfig) {
     const listen = options.tcp ?? `unix:${options.socket}`;
     const bundle = path.join(options.dist, 'backend', 'main.js');
-    console.log(JSON.stringify({ listen, socket: options.socket, socketDir: path.dirname(options.socket), bundle }));
+    console.log(JSON.stringify({ listen, socket: options.socket, socketDir: path.dirname(options.socket), dist: options.dist, bundle }));
     return;
   }
+  // From the first moment: a signal during the first build must not leave webpack or a sidecar behind.
+  process.on('SIGINT', () => onStopSignal('SIGINT'));
+  process.on('SIGTERM', () => onStopSignal('SIGTERM'));
+  say(`stop with Ctrl-C or: kill ${process.pid}`);
   // Created in tcp mode too: the compose dev profile mounts this directory.
   mkdirSync(path.dirname(options.socket), { recursive: true });
 
-  say('building the backend and launchers');
+  say(`building the backend and launchers into ${path.relative(repoRoot, options.dist) || options.dist}`);
   if (!buildBackend(options.dist)) throw new Error('the first backend build failed');
-  const frontend = options.frontend ? startFrontendWatch() : undefined;
+  if (stopping) return;
+  if (options.frontend) running.frontend = startFrontendWatch(options.dist);
 
   const sidecar = new SidecarSupervisor(path.join(options.dist, 'backend', 'main.js'), options.socket, options.tcp);
   await sidecar.start();
+  running.sidecar = sidecar;
+  if (stopping) return void (await sidecar.stop());
   say(`sidecar serving on ${sidecar.address}`);
   say('Grafana: docker compose --profile dev up grafana-dev  ->  http://localhost:3001 (docs/docker.md)');
 
   let busy = false;
   let again = false;
   const rebuild = async (changed) => {
+    if (stopping) return;
     if (busy) {
       again = true;
       return;
@@ -224,7 +273,7 @@ async function main() {
     say(`${changed} changed: rebuilding the backend`);
     if (buildBackend(options.dist)) {
       const built = performance.now();
-      if (await sidecar.swap()) {
+      if (!stopping && (await sidecar.swap())) {
         const done = performance.now();
         say(
           `new backend serving ${Math.round(done - started)} ms after the change was seen ` +
@@ -240,18 +289,14 @@ async function main() {
       void rebuild('more files');
     }
   };
-  watchBackend((changed) => void rebuild(changed));
-
-  const shutdown = async () => {
-    say('stopping');
-    await Promise.all([sidecar.stop(), stopProcess(frontend, 'SIGTERM')]);
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void shutdown());
-  process.on('SIGTERM', () => void shutdown());
+  running.unwatch = watchBackend((changed) => void rebuild(changed));
 }
 
-main().catch((err) => {
+main().catch(async (err) => {
   console.error(`[dev] ${err.message}`);
+  if (!stopping) {
+    say('start-up failed: stopping what was started');
+    await stopAll().catch((stopErr) => console.error(`[dev] stopping failed: ${stopErr.message}`));
+  }
   process.exit(1);
 });

@@ -42,11 +42,15 @@ test('run by hand without Grafana: one explanation line and exit code 1', async 
   expect(plugin.stderrLines.map((l) => l.raw)).toEqual([expect.stringMatching(/^\[ERROR\] tributary-streaming-datasource: this program is a Grafana backend plugin/)]);
 });
 
-test('--help prints usage on stderr and exits 0', async () => {
+test('--help prints usage with the log levels and defaults on stdout and exits 0', async () => {
   const plugin = spawnPlugin(built, { PATH: process.env.PATH }, ['--help']);
   expect(await plugin.exited).toEqual({ code: 0, signal: null });
-  expect(plugin.stderrText()).toMatch(/--listen unix:\/path\.sock\|tcp:HOST:PORT/);
-  expect(plugin.stderrText()).toMatch(/TRIBUTARY_LISTEN/);
+  const help = plugin.stdoutLines.join('\n');
+  expect(help).toMatch(/--listen unix:\/path\.sock\|tcp:HOST:PORT/);
+  expect(help).toMatch(/TRIBUTARY_LISTEN/);
+  expect(help).toMatch(/trace, debug, info, warn, error or off; default info/);
+  expect(help).toMatch(/default 0660/);
+  expect(plugin.stderrText()).toBe('');
 });
 
 test('sidecar mode from TRIBUTARY_LISTEN', async () => {

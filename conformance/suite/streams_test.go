@@ -373,7 +373,7 @@ func TestStreamRestartAfterSidecarRestart(t *testing.T) {
 			if invalid != nil {
 				t.Errorf("invalid JSON packet: %q", invalid)
 			}
-			t.Logf("RunStream runs=%d, errors seen by the host: %v", runs, errs)
+			t.Logf("RunStream runs=%d; expected errors seen by the host while the sidecar was down (they make Grafana retry): %v", runs, errs)
 		})
 	}
 }

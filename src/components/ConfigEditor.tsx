@@ -2,9 +2,9 @@ import React from 'react';
 import type { DataSourcePluginOptionsEditorProps } from '@grafana/data';
 import { FieldSet } from '@grafana/ui';
 
+import { numberRangeError } from '../shared/ranges';
 import { DEFAULT_SETTINGS, SETTINGS_DESCRIPTIONS, SETTINGS_RANGES, type TributarySettings } from '../shared/settings';
 import type { TributaryJsonData } from '../types';
-import { settingRangeError } from '../shared/settingsValidation';
 import { NumberField } from './NumberField';
 
 export type Props = DataSourcePluginOptionsEditorProps<TributaryJsonData>;
@@ -15,9 +15,16 @@ const SETTING_FIELDS: ReadonlyArray<{ key: keyof TributarySettings; label: strin
   { key: 'maxPacketsPerSecond', label: 'Max packets/s' },
 ];
 
+/** The secondary text under a setting's label: what it limits, its default and its allowed range. */
+export function settingDescription(key: keyof TributarySettings): string {
+  const range = SETTINGS_RANGES[key];
+  return `${SETTINGS_DESCRIPTIONS[key]} Default ${DEFAULT_SETTINGS[key]}; allowed ${range.min} to ${range.max}.`;
+}
+
 /**
  * Datasource settings: the limits the backend enforces on queries and live streams. An empty
- * field means "use the default"; the backend applies the same defaults.
+ * field means "use the default"; the backend applies the same defaults. Laid out like Grafana's own
+ * settings pages: label, secondary description, input.
  */
 export function ConfigEditor({ options, onOptionsChange }: Props) {
   const jsonData: TributaryJsonData = options.jsonData ?? {};
@@ -35,27 +42,22 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
 
   return (
     <FieldSet label="Limits">
-      {SETTING_FIELDS.map(({ key, label }) => {
-        const range = SETTINGS_RANGES[key];
-        return (
-          <div key={key}>
-            <NumberField
-              id={`tributary-config-${key}`}
-              label={label}
-              labelWidth={24}
-              tooltip={`${SETTINGS_DESCRIPTIONS[key]} Default ${DEFAULT_SETTINGS[key]}; allowed ${range.min} to ${range.max}.`}
-              value={jsonData[key]}
-              placeholder={String(DEFAULT_SETTINGS[key])}
-              allowEmpty
-              validate={(value) => settingRangeError(key, value)}
-              onCommit={(value) => setSetting(key, value)}
-            />
-            <p className="tributary-setting-description" id={`tributary-config-${key}-description`}>
-              {SETTINGS_DESCRIPTIONS[key]} Default: {DEFAULT_SETTINGS[key]}.
-            </p>
-          </div>
-        );
-      })}
+      {SETTING_FIELDS.map(({ key, label }) => (
+        <NumberField
+          key={key}
+          id={`tributary-config-${key}`}
+          layout="stacked"
+          label={label}
+          description={settingDescription(key)}
+          width={24}
+          value={jsonData[key]}
+          placeholder={String(DEFAULT_SETTINGS[key])}
+          allowEmpty
+          // Named by the label the user sees, with the same range the backend checks.
+          validate={(value) => numberRangeError(label, value, SETTINGS_RANGES[key])}
+          onCommit={(value) => setSetting(key, value)}
+        />
+      ))}
     </FieldSet>
   );
 }

@@ -1,11 +1,19 @@
 import React, { useState, type KeyboardEvent } from 'react';
-import { InlineField, Input } from '@grafana/ui';
+import { Field, InlineField, Input } from '@grafana/ui';
 
 export interface NumberFieldProps {
   /** DOM id of the input; the label points at it. */
   id: string;
+  /** The label users see; error messages name the field by it. */
   label: string;
   tooltip?: string;
+  /**
+   * `inline` (default): label left of the input, as in query editors. `stacked`: label, secondary
+   * description text, then the input, as on Grafana's datasource settings pages.
+   */
+  layout?: 'inline' | 'stacked';
+  /** Secondary text under the label (stacked layout). */
+  description?: string;
   labelWidth?: number;
   width?: number;
   /** The committed value; undefined shows an empty input. */
@@ -45,7 +53,8 @@ export function parseDraft(
  * text is not an acceptable value, and only reports accepted values.
  */
 export function NumberField(props: NumberFieldProps) {
-  const { id, label, tooltip, labelWidth = 20, width = 16, value, placeholder, validate, allowEmpty = false, onCommit } = props;
+  const { id, label, tooltip, layout = 'inline', description, labelWidth = 20, width = 16, value, placeholder, validate, allowEmpty = false, onCommit } =
+    props;
   const [draft, setDraft] = useState(format(value));
   const [shownValue, setShownValue] = useState(value);
   // A new value from outside (query reset, other editor) replaces the draft.
@@ -70,27 +79,42 @@ export function NumberField(props: NumberFieldProps) {
     }
   };
 
+  const invalid = parsed.error !== undefined;
+  const input = (
+    <Input
+      id={id}
+      type="text"
+      inputMode="decimal"
+      width={width}
+      value={draft}
+      placeholder={placeholder}
+      aria-invalid={invalid}
+      onChange={(event) => setDraft(event.currentTarget.value)}
+      onBlur={commit}
+      onKeyDown={onKeyDown}
+    />
+  );
+
+  if (layout === 'stacked') {
+    return (
+      <Field label={label} description={description} htmlFor={id} invalid={invalid} error={parsed.error}>
+        {input}
+      </Field>
+    );
+  }
   return (
+    // The message may be wider than the input: let it overflow to the right instead of widening
+    // this field and shoving its neighbours along the row.
     <InlineField
       label={label}
       tooltip={tooltip}
       labelWidth={labelWidth}
       htmlFor={id}
-      invalid={parsed.error !== undefined}
+      invalid={invalid}
       error={parsed.error}
+      validationMessageHorizontalOverflow
     >
-      <Input
-        id={id}
-        type="text"
-        inputMode="decimal"
-        width={width}
-        value={draft}
-        placeholder={placeholder}
-        aria-invalid={parsed.error !== undefined}
-        onChange={(event) => setDraft(event.currentTarget.value)}
-        onBlur={commit}
-        onKeyDown={onKeyDown}
-      />
+      {input}
     </InlineField>
   );
 }

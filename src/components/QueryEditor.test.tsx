@@ -79,7 +79,7 @@ describe('QueryEditor', () => {
     await userEvent.clear(interval);
     await userEvent.type(interval, '1{Enter}');
     await userEvent.tab();
-    expect(screen.getByText('sampleIntervalMs must be between 10 and 3600000')).toBeVisible();
+    expect(screen.getByText('Interval (ms) must be between 10 and 3600000')).toBeVisible();
     expect(interval).toHaveAttribute('aria-invalid', 'true');
     expect(onChange).not.toHaveBeenCalled();
     expect(onRunQuery).not.toHaveBeenCalled();
@@ -101,7 +101,7 @@ describe('QueryEditor', () => {
     await userEvent.clear(series);
     await userEvent.type(series, '5');
     await userEvent.tab();
-    expect(screen.getByText('seriesCount must be between 1 and 4')).toBeVisible();
+    expect(screen.getByText('Series must be between 1 and 4')).toBeVisible();
     expect(onChange).not.toHaveBeenCalled();
   });
 

@@ -4,14 +4,24 @@ import { getTemplateSrv } from '@grafana/runtime';
 import { InlineField, InlineFieldRow, InlineSwitch, Input, Select } from '@grafana/ui';
 
 import type { DataSource } from '../datasource';
-import { DEFAULT_QUERY, SIGNALS, rangeError, type NumericQueryKey, type SignalInfo, type SignalKind, type TributaryQuery } from '../shared/query';
+import { DEFAULT_QUERY, SIGNALS, type NumericQueryKey, type SignalInfo, type SignalKind, type TributaryQuery } from '../shared/query';
+import { numberRangeError } from '../shared/ranges';
 import { MAX_ALIAS_LENGTH, queryRangesFor, validateSettings } from '../shared/validation';
 import type { TributaryJsonData } from '../types';
 import { NumberField } from './NumberField';
 
 export type Props = QueryEditorProps<DataSource, TributaryQuery, TributaryJsonData>;
 
+// Three columns that line up across rows (Grafana UI widths are in units of 8 px): labels are
+// LABEL_WIDTH wide except the middle column's, which must fit "With Streaming"; first-column
+// controls are WIDE, the others NARROW.
 const LABEL_WIDTH = 16;
+const MIDDLE_LABEL_WIDTH = 20;
+const WIDE = 24;
+const NARROW = 12;
+// A signal option with its description wraps to at most three lines at WIDE: about 100 px each.
+const SIGNAL_OPTION_HEIGHT = 100;
+const MIN_MENU_HEIGHT = 300;
 
 /** Ids are per query (refId) so several editors on one page keep their labels distinct. */
 function fieldId(refId: string, name: string): string {
@@ -84,7 +94,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
   const periodic = signalInfo ? signalInfo.periodic : isVariable(current.signal);
   const refId = query.refId;
 
-  const numberField = (key: NumericQueryKey) => {
+  const numberField = (key: NumericQueryKey, width = NARROW, labelWidth = LABEL_WIDTH) => {
     const meta = NUMERIC_FIELDS.find((f) => f.key === key)!;
     const range = ranges[key];
     return (
@@ -93,10 +103,11 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
         id={fieldId(refId, key)}
         label={meta.label}
         tooltip={`${meta.tooltip} Allowed: ${range.min} to ${range.max}.`}
-        labelWidth={LABEL_WIDTH}
-        width={12}
+        labelWidth={labelWidth}
+        width={width}
         value={current[key]}
-        validate={(value) => rangeError(key, value, range)}
+        // Named by the label the user sees, not by the query model's key.
+        validate={(value) => numberRangeError(meta.label, value, range)}
         onCommit={(value) => {
           if (value !== undefined) {
             update({ [key]: value });
@@ -106,7 +117,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
     );
   };
 
-  const aliasError = alias.length > MAX_ALIAS_LENGTH ? `alias must be at most ${MAX_ALIAS_LENGTH} characters` : undefined;
+  const aliasError = alias.length > MAX_ALIAS_LENGTH ? `Alias must be at most ${MAX_ALIAS_LENGTH} characters` : undefined;
   const commitAlias = () => {
     if (aliasError) {
       return;
@@ -124,7 +135,9 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
         <InlineField label="Signal" labelWidth={LABEL_WIDTH} htmlFor={fieldId(refId, 'signal')} tooltip="Which generator produces the values.">
           <Select
             inputId={fieldId(refId, 'signal')}
-            width={24}
+            width={WIDE}
+            // Tall enough for every option with its description: the list never needs scrolling.
+            maxMenuHeight={Math.max(MIN_MENU_HEIGHT, signalOptions.length * SIGNAL_OPTION_HEIGHT)}
             options={signalOptions}
             value={selectedSignal}
             allowCustomValue
@@ -136,12 +149,12 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
             }}
           />
         </InlineField>
-        {numberField('seriesCount')}
+        {numberField('seriesCount', NARROW, MIDDLE_LABEL_WIDTH)}
         {numberField('sampleIntervalMs')}
       </InlineFieldRow>
       <InlineFieldRow>
-        {numberField('amplitude')}
-        {numberField('offset')}
+        {numberField('amplitude', WIDE)}
+        {numberField('offset', NARROW, MIDDLE_LABEL_WIDTH)}
         {periodic && numberField('periodMs')}
       </InlineFieldRow>
       <InlineFieldRow>
@@ -152,10 +165,11 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
           tooltip="Legend prefix; dashboard variables such as $host are replaced."
           invalid={aliasError !== undefined}
           error={aliasError}
+          validationMessageHorizontalOverflow
         >
           <Input
             id={fieldId(refId, 'alias')}
-            width={24}
+            width={WIDE}
             value={alias}
             placeholder="optional"
             onChange={(event) => setAlias(event.currentTarget.value)}
@@ -169,7 +183,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
         </InlineField>
         <InlineField
           label="With Streaming"
-          labelWidth="auto"
+          labelWidth={MIDDLE_LABEL_WIDTH}
           htmlFor={fieldId(refId, 'with-streaming')}
           tooltip="On: the graph keeps moving with live samples pushed through Grafana Live. Off: one static query."
         >

@@ -10,12 +10,10 @@ import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
 import { buildHarness } from './harness/build';
+import { CHROMIUM_ARGS, CHROMIUM_CANDIDATES, findChromium } from './harness/chromium';
 import { isGrafanaFont, serveHarness, type HarnessServer } from './harness/serve';
 
-const CHROMIUM_CANDIDATES = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(
-  (p): p is string => Boolean(p)
-);
-const executablePath = CHROMIUM_CANDIDATES.find((p) => fs.existsSync(p));
+const executablePath = findChromium();
 
 if (!executablePath) {
   console.warn(
@@ -40,7 +38,7 @@ describeInBrowser('QueryEditor in headless Chromium', () => {
     outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tributary-harness-'));
     await buildHarness(outDir);
     server = await serveHarness(outDir);
-    browser = await chromium.launch({ executablePath, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+    browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
   }, 120_000);
 
   afterAll(async () => {
@@ -51,7 +49,7 @@ describeInBrowser('QueryEditor in headless Chromium', () => {
     }
   });
 
-  async function open(theme: 'light' | 'dark'): Promise<{ page: Page; errors: string[] }> {
+  async function open(theme: 'light' | 'dark', view = 'query'): Promise<{ page: Page; errors: string[] }> {
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (err) => errors.push(String(err)));
@@ -61,8 +59,8 @@ describeInBrowser('QueryEditor in headless Chromium', () => {
         errors.push(msg.text());
       }
     });
-    await page.goto(`${server.url}index.html?theme=${theme}`);
-    await page.getByTestId('tributary-query-editor').waitFor();
+    await page.goto(`${server.url}index.html?theme=${theme}&view=${view}`);
+    await page.getByTestId(view === 'config' ? 'tributary-config-editor' : 'tributary-query-editor').waitFor();
     return { page, errors };
   }
 
@@ -106,11 +104,73 @@ describeInBrowser('QueryEditor in headless Chromium', () => {
     const interval = page.getByLabel('Interval (ms)');
     await interval.fill('5');
     await interval.press('Enter');
-    await page.getByText('sampleIntervalMs must be between 10 and 3600000', { exact: true }).waitFor();
+    await page.getByText('Interval (ms) must be between 10 and 3600000', { exact: true }).waitFor();
     expect(await interval.getAttribute('aria-invalid')).toBe('true');
     const state = await harness(page);
     expect(state.changes).toEqual([]);
     expect(state.runs).toBe(0);
+    await page.close();
+  }, 60_000);
+
+  const left = async (page: Page, label: string) => (await page.getByText(label, { exact: true }).first().boundingBox())!.x;
+
+  it('lines the columns up across rows', async () => {
+    const { page } = await open('dark');
+    // Middle column: Series, Offset, With Streaming; right column: Interval, Period.
+    const middle = await Promise.all(['Series', 'Offset', 'With Streaming'].map((l) => left(page, l)));
+    const right = await Promise.all(['Interval (ms)', 'Period (ms)'].map((l) => left(page, l)));
+    expect(new Set(middle).size).toBe(1);
+    expect(new Set(right).size).toBe(1);
+    await page.close();
+  }, 60_000);
+
+  // The message overflows to the right under the row; the row below moves down one line.
+  it('keeps every field of the row where it was while an error shows', async () => {
+    const { page } = await open('light');
+    const inputs = page.locator('[data-testid="tributary-query-editor"] input');
+    const boxes = async () => Promise.all((await inputs.all()).map(async (input) => [await input.getAttribute('id'), (await input.boundingBox())!.x]));
+    const before = await boxes();
+    const series = page.getByLabel('Series');
+    await series.fill('0');
+    await series.press('Enter');
+    await page.getByText('Series must be between 1 and 20', { exact: true }).waitFor();
+    expect(await boxes()).toEqual(before);
+    await page.close();
+  }, 60_000);
+
+  it('shows every signal in the menu without scrolling', async () => {
+    const { page } = await open('dark');
+    await page.getByLabel('Signal').click();
+    const menu = page.getByRole('listbox');
+    await menu.waitFor();
+    for (const label of ['Random walk', 'Sine', 'Square', 'Sawtooth', 'Counter']) {
+      await expect(menu.getByText(label, { exact: true }).isVisible()).resolves.toBe(true);
+    }
+    const scroller = await menu.evaluate((el) => {
+      // The scrolling element is the listbox or the nearest ancestor that clips.
+      for (let node: Element | null = el; node; node = node.parentElement) {
+        if (node.scrollHeight > node.clientHeight + 1 && getComputedStyle(node).overflowY !== 'visible') return node.scrollHeight - node.clientHeight;
+      }
+      return 0;
+    });
+    expect(scroller).toBe(0);
+    await page.close();
+  }, 60_000);
+
+  it('config editor: descriptions are secondary text under the label, said once', async () => {
+    const { page, errors } = await open('dark', 'config');
+    const description = page.getByText('Most series a single query may request. Default 20; allowed 1 to 100.', { exact: true });
+    expect(await description.count()).toBe(1);
+    const [descriptionColour, labelColour] = await Promise.all([
+      description.evaluate((el) => getComputedStyle(el).color),
+      page.getByText('Max series', { exact: true }).evaluate((el) => getComputedStyle(el).color),
+    ]);
+    expect(descriptionColour).not.toBe(labelColour);
+    const input = page.getByRole('textbox', { name: /^Max series/ });
+    await input.fill('0');
+    await input.press('Enter');
+    await page.getByText('Max series must be between 1 and 100', { exact: true }).waitFor();
+    expect(errors).toEqual([]);
     await page.close();
   }, 60_000);
 });

@@ -90,11 +90,11 @@ describe('compose file validity', () => {
   });
 
   it('mounts only paths that exist in the repository or are build outputs', () => {
-    const devSocketDir = JSON.parse(
+    const dev = JSON.parse(
       execFileSync(process.execPath, [path.join(repoRoot, 'scripts', 'dev.mjs'), '--print-config'], { encoding: 'utf8' }),
-    ).socketDir;
-    // Created by a build (`npm run build` → dist/) or by `npm run dev` (its socket directory).
-    const generated = new Set([hostPath('./dist'), devSocketDir]);
+    );
+    // Created by a build (`npm run build` → dist/) or by `npm run dev` (its output and socket directories).
+    const generated = new Set([hostPath('./dist'), dev.dist, dev.socketDir]);
     for (const [name, service] of Object.entries(services)) {
       for (const mount of mountsOf(service).filter((m) => m.type === 'bind')) {
         const host = hostPath(mount.source);
@@ -183,13 +183,14 @@ describe('services', () => {
     );
   });
 
-  it('dev profile: Grafana loads the host build and the socket of npm run dev', () => {
+  it('dev profile: Grafana loads the development build and the socket of npm run dev, never dist/', () => {
     const dev = services['grafana-dev'];
     const config = JSON.parse(
       execFileSync(process.execPath, [path.join(repoRoot, 'scripts', 'dev.mjs'), '--print-config'], { encoding: 'utf8' }),
     );
     const byTarget = new Map(mountsOf(dev).map((m) => [m.target, m]));
-    expect(hostPath(byTarget.get(PLUGIN_DIR)!.source)).toBe(path.join(repoRoot, 'dist'));
+    expect(hostPath(byTarget.get(PLUGIN_DIR)!.source)).toBe(config.dist);
+    expect(config.dist).not.toBe(path.join(repoRoot, 'dist'));
     expect(hostPath(byTarget.get(SOCKET_DIR)!.source)).toBe(config.socketDir);
     expect(path.basename(config.socket)).toBe(path.basename(launcherDefaultSocket()));
   });

@@ -2,10 +2,12 @@
  * `npm run dev` (scripts/dev.mjs): a backend change rebuilds and replaces ONLY the sidecar; the
  * launcher Grafana started keeps running, the same socket path serves the new process, a live stream
  * cut by the swap ends with an error (so Grafana re-runs it) and a re-run stream works.
- * Builds into a temp dist (`--dist`) so it does not touch the shared dist/.
+ * Also: it says how to stop it, a failed start-up stops the webpack watcher it had started, and
+ * SIGTERM stops it cleanly (sidecar gone, socket removed, exit code 0).
+ * Builds into a temp dist (`--dist`) so it does not touch the shared dist/ or .dev/dist.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { statSync, utimesSync } from 'node:fs';
+import { existsSync, statSync, utimesSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_QUERY } from '../../src/shared/query';
 import { runStream, streamPathFor } from './grafana-calls';
@@ -22,6 +24,7 @@ let output = '';
 const outputWaiters: Array<() => void> = [];
 let launcher: RunningPlugin;
 let handshake: Handshake;
+let socket: string;
 
 function waitForOutput(pattern: RegExp, after = 0): Promise<RegExpMatchArray> {
   return new Promise((resolve, reject) => {
@@ -45,7 +48,7 @@ function servingPids(): number[] {
 
 beforeAll(async () => {
   work = tempDir('trdl-');
-  const socket = path.join(work, 'run', 'plugin.sock');
+  socket = path.join(work, 'run', 'plugin.sock');
   dev = spawn(
     process.execPath,
     [path.join(repoRoot, 'scripts', 'dev.mjs'), '--no-frontend', '--dist', path.join(work, 'dist'), '--listen', `unix:${socket}`],
@@ -104,4 +107,38 @@ it('swaps only the sidecar on a backend change; Grafana side keeps its launcher 
 
   // The launcher Grafana started was never touched.
   expect(processExists(launcher.pid)).toBe(true);
+});
+
+it('says how to stop it', () => {
+  expect(output).toContain(`[dev] stop with Ctrl-C or: kill ${dev.pid}`);
+});
+
+it('a failed start-up stops the webpack watcher it started and exits 1', async () => {
+  // A second dev loop on the same socket: its sidecar cannot start because the first one answers there.
+  const second = spawn(
+    process.execPath,
+    [path.join(repoRoot, 'scripts', 'dev.mjs'), '--dist', path.join(work, 'dist-2'), '--listen', `unix:${socket}`],
+    { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let text = '';
+  second.stdout!.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  second.stderr!.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => second.once('exit', (c) => resolve(c)));
+  expect(code).toBe(1);
+  expect(text).toContain('a sidecar already answers');
+  const webpackPid = Number(/\[dev\] webpack --watch started \(pid (\d+)\)/.exec(text)?.[1]);
+  expect(webpackPid).toBeGreaterThan(0);
+  expect(processExists(webpackPid)).toBe(false);
+  // The first loop's sidecar was left alone.
+  expect(await healthStatus(handshake)).toBe('SERVING');
+});
+
+it('stops cleanly on SIGTERM: sidecar stopped, socket removed, exit code 0', async () => {
+  const sidecarPid = servingPids().at(-1)!;
+  const exited = new Promise<number | null>((resolve) => dev.once('exit', (code) => resolve(code)));
+  dev.kill('SIGTERM');
+  expect(await exited).toBe(0);
+  expect(output).toContain('[dev] SIGTERM: stopping');
+  expect(processExists(sidecarPid)).toBe(false);
+  expect(existsSync(socket)).toBe(false);
 });

@@ -1,64 +1,35 @@
 /**
- * Browser harness for the query editor: renders the real QueryEditor with React and Grafana UI's
- * theme (bundled here, not external) the way a panel editor hosts it: it owns the query, applies
- * onChange, and counts onRunQuery. Every event is recorded on `window.__harness` for the test.
+ * Browser harness: renders our real editors with React and Grafana UI's theme (bundled here, not
+ * external). `?view=` picks what to show (default `query`); `?theme=dark|light`.
+ *   - query:  the QueryEditor hosted the way a panel editor hosts it: it owns the query, applies
+ *             onChange, and counts onRunQuery. Every event is recorded on `window.__harness`.
+ *   - config: the ConfigEditor hosted like Grafana's datasource settings page.
+ *   - stream: a Grafana UI time series graph of a StreamingDataFrame fed from outside with a real
+ *             backend's QueryData history and RunStream packets (`window.__stream`).
  */
-import React, { useState } from 'react';
+import React from 'react';
 import { createRoot } from 'react-dom/client';
 import { createTheme, ThemeContext } from '@grafana/data';
 import { GlobalStyles } from '@grafana/ui';
 
-import { QueryEditor } from '../../../src/components/QueryEditor';
-import type { DataSource } from '../../../src/datasource';
-import { DEFAULT_QUERY, SIGNALS, type TributaryQuery } from '../../../src/shared/query';
-
-interface HarnessState {
-  changes: TributaryQuery[];
-  runs: number;
-  ready: boolean;
-}
-
-declare global {
-  interface Window {
-    __harness: HarnessState;
-  }
-}
-
-const state: HarnessState = { changes: [], runs: 0, ready: false };
-window.__harness = state;
+import { ConfigEditorView } from './views/configEditorView';
+import { QueryEditorView } from './views/queryEditorView';
+import { StreamView } from './views/streamView';
 
 const params = new URLSearchParams(window.location.search);
 const mode = params.get('theme') === 'dark' ? 'dark' : 'light';
 const theme = createTheme({ colors: { mode } });
+const view = params.get('view') ?? 'query';
 
-// The editor only needs these two members of the datasource; the real class needs a running Grafana.
-const datasource = {
-  datasourceInstanceSettings: { jsonData: { maxSeries: 20, minIntervalMs: 10, maxPacketsPerSecond: 20 } },
-  getSignals: async () => SIGNALS,
-} as unknown as DataSource;
-
-function Host() {
-  const [query, setQuery] = useState<TributaryQuery>({ refId: 'A', ...DEFAULT_QUERY, withStreaming: false });
+function Page() {
   return (
     <ThemeContext.Provider value={theme}>
       <GlobalStyles />
-      <main style={{ padding: 16, background: theme.colors.background.primary }}>
-        <QueryEditor
-          query={query}
-          datasource={datasource}
-          onChange={(next) => {
-            state.changes.push(next);
-            setQuery(next);
-          }}
-          onRunQuery={() => {
-            state.runs += 1;
-          }}
-        />
-        <output data-testid="sent-query">{JSON.stringify(query)}</output>
+      <main style={{ padding: 16, background: theme.colors.background.primary, display: 'inline-block', minWidth: 760 }}>
+        {view === 'config' ? <ConfigEditorView /> : view === 'stream' ? <StreamView theme={theme} /> : <QueryEditorView />}
       </main>
     </ThemeContext.Provider>
   );
 }
 
-createRoot(document.getElementById('root')!).render(<Host />);
-state.ready = true;
+createRoot(document.getElementById('root')!).render(<Page />);

@@ -5,6 +5,7 @@
  * calls within a bounded time when stopping.
  */
 import * as grpc from '@grpc/grpc-js';
+import { writeSync } from 'node:fs';
 import path from 'node:path';
 import { Registry } from 'prom-client';
 import type { PluginDefinition, RunMode } from '../types';
@@ -118,7 +119,8 @@ export async function serve<Q>(definition: PluginDefinition<Q>, options: ServeOp
     fail(definition.pluginId, (err as Error).message);
   }
   if (cli.help) {
-    process.stderr.write(usage(path.basename(process.argv[1] ?? 'plugin'), envPrefix) + '\n');
+    // fd 1 directly: the stdout guard sends process.stdout to stderr, but help is not a handshake.
+    writeSync(1, usage(path.basename(process.argv[1] ?? 'plugin'), envPrefix) + '\n');
     process.exit(0);
   }
   const merged: ServeOptions = { ...cli, ...stripUndefined(options) };
