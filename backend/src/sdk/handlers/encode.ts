@@ -7,6 +7,7 @@ import { frameToArrow, frameToJSONBytes, validateFrame } from '../frames';
 import type { Frame } from '../frames/model';
 import type { DataResponse } from '../types';
 import type { WireDataResponse, WireFormat } from '../wire/messages';
+import { errorSourceForStatus } from './error-source';
 import { errorMessage } from './runtime';
 
 /** 16 MiB: the safe ceiling for one gRPC message to Grafana (reference/performance.md §2). */
@@ -40,10 +41,11 @@ export function encodeDataResponse(refId: string, response: DataResponse, format
       format,
     };
   }
-  const wire: WireDataResponse = { frames, status: statusOf(response), format };
+  const status = statusOf(response);
+  const wire: WireDataResponse = { frames, status, format };
   if (response.error) {
     wire.error = response.error;
-    wire.errorSource = response.errorSource ?? 'plugin';
+    wire.errorSource = response.errorSource ?? errorSourceForStatus(status);
   }
   return wire;
 }

@@ -11,7 +11,9 @@ import {
   type RequestContext,
 } from '../types';
 import type { WireDataQuery } from '../wire/messages';
+import { USER_ERROR_STATUS, errorSourceForStatus } from './error-source';
 import { errorMessage } from './runtime';
+import { timeRangeFailure } from './time-range';
 
 export function decodeDataQuery(wire: WireDataQuery): DataQuery {
   return {
@@ -24,7 +26,8 @@ export function decodeDataQuery(wire: WireDataQuery): DataQuery {
   };
 }
 
-export function failure(message: string, status: number, errorSource: ErrorSource): DataResponse {
+/** One refId's error answer; the source follows the SDK's rules (error-source.ts) unless given. */
+export function failure(message: string, status: number, errorSource: ErrorSource = errorSourceForStatus(status)): DataResponse {
   return { error: message, status, errorSource };
 }
 
@@ -40,11 +43,13 @@ export async function answerQuery(
   query: DataQuery,
   ctx: RequestContext,
 ): Promise<DataResponse> {
+  const badRange = timeRangeFailure(query.refId, query.timeRange);
+  if (badRange) return badRange;
   let json: unknown;
   try {
     json = parseQueryJson(query);
   } catch (err) {
-    return failure(`query ${query.refId}: the query JSON is malformed: ${errorMessage(err)}`, 400, 'plugin');
+    return failure(`query ${query.refId}: the query JSON is malformed: ${errorMessage(err)}`, USER_ERROR_STATUS);
   }
   let model: unknown = json;
   if (instance.decodeQuery) {
@@ -52,7 +57,7 @@ export async function answerQuery(
       model = instance.decodeQuery(json, query);
     } catch (err) {
       if (err instanceof QueryError) return failure(err.message, err.status, err.source);
-      return failure(`query ${query.refId} is invalid: ${errorMessage(err)}`, 400, 'plugin');
+      return failure(`query ${query.refId} is invalid: ${errorMessage(err)}`, USER_ERROR_STATUS);
     }
   }
   try {
