@@ -7,9 +7,9 @@ import type { WireDataSourceInstanceSettings } from '../wire/messages';
  * editors are a few KiB. Bigger jsonData is refused before it is parsed, so instances kept in memory
  * (one per datasource) stay small whatever a datasource was provisioned with.
  */
-export const MAX_JSON_DATA_BYTES = 256 * 1024;
+export const MAX_JSON_DATA_BYTES = 64 * 1024;
 /** Largest decrypted secure JSON data accepted (keys and values, bytes), for the same reason. */
-export const MAX_SECURE_JSON_DATA_BYTES = 256 * 1024;
+export const MAX_SECURE_JSON_DATA_BYTES = 64 * 1024;
 
 const KiB = (bytes: number): string => `${Math.ceil(bytes / 1024)} KiB`;
 

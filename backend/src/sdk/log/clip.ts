@@ -11,12 +11,18 @@ export const MAX_LOG_STACK_BYTES = 8 * 1024;
 /** Most items kept of an array, and keys of an object, in one logged value. */
 export const MAX_LOG_ITEMS = 100;
 
+const CLIPPED = /…\[\d+ more bytes cut\]$/;
+/** The most bytes a marker takes. */
+const MARKER_ROOM = 40;
+
 /** `text` cut to at most `maxBytes` UTF-8 bytes, plus a marker naming how many bytes were cut. */
 export function clipString(text: string, maxBytes: number = MAX_LOG_STRING_BYTES): string {
   // A UTF-16 unit is at most 3 UTF-8 bytes: short strings need no measuring.
   if (text.length * 3 <= maxBytes) return text;
   const total = Buffer.byteLength(text);
   if (total <= maxBytes) return text;
+  // Already clipped (a child logger's stored field): clipping is idempotent.
+  if (total <= maxBytes + MARKER_ROOM && CLIPPED.test(text)) return text;
   const head = Buffer.from(text.slice(0, maxBytes), 'utf8');
   let end = Math.min(maxBytes, head.length);
   // Step back to a character boundary (never keep half of a multi-byte character).
