@@ -141,11 +141,11 @@ describe('QueryData', () => {
     });
     const r = res.responses;
     expect(r.ok).toMatchObject({ status: 200, error: '' });
-    expect(r.malformed).toMatchObject({ status: 400, errorSource: 'plugin', frames: [] });
+    expect(r.malformed).toMatchObject({ status: 400, errorSource: 'downstream', frames: [] });
     expect(r.malformed.error).toMatch(/query JSON is malformed/);
-    expect(r.notObject).toMatchObject({ status: 400, errorSource: 'plugin' });
+    expect(r.notObject).toMatchObject({ status: 400, errorSource: 'downstream' });
     expect(r.notObject.error).toMatch(/must be a JSON object/);
-    expect(r.unknownType).toMatchObject({ status: 400, errorSource: 'plugin', error: 'unknown query type "teleport"' });
+    expect(r.unknownType).toMatchObject({ status: 400, errorSource: 'downstream', error: 'unknown query type "teleport"' });
     expect(r.throws).toMatchObject({ status: 500, errorSource: 'plugin' });
     expect(r.throws.error).toMatch(/boom from the test plugin/);
     expect(r.downstream).toMatchObject({ status: 502, errorSource: 'downstream', error: 'upstream said no' });
@@ -208,7 +208,7 @@ describe('QueryChunkedData', () => {
     expect(a[0]).toMatchObject({ status: 200, format: 'ARROW', frameId: 'A/0' });
     expect(tableFromIPC(a[0].frame).getChild('value')!.toArray()[0]).toBe(3);
     const b = messages.filter((m: any) => m.refId === 'B');
-    expect(b).toEqual([expect.objectContaining({ status: 400, errorSource: 'plugin', error: 'unknown query type "teleport"' })]);
+    expect(b).toEqual([expect.objectContaining({ status: 400, errorSource: 'downstream', error: 'unknown query type "teleport"' })]);
   });
 });
 
@@ -235,7 +235,7 @@ describe('datasource instances and settings', () => {
     const before = (await stats()).factoryCalls;
     const res = await unary(c.data, 'QueryData', { pluginContext: ctx, queries: [dataQuery('A', '', {}), dataQuery('B', '', {})] });
     for (const refId of ['A', 'B']) {
-      expect(res.responses[refId]).toMatchObject({ status: 400, errorSource: 'plugin', error: 'invalid settings: maxSeries must be positive' });
+      expect(res.responses[refId]).toMatchObject({ status: 400, errorSource: 'downstream', error: 'invalid settings: maxSeries must be positive' });
     }
     const health = await unary(c.diagnostics, 'CheckHealth', { pluginContext: ctx });
     expect(health).toMatchObject({ status: 'ERROR', message: 'invalid settings: maxSeries must be positive' });

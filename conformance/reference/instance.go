@@ -61,22 +61,24 @@ func (d *instance) QueryData(_ context.Context, req *backend.QueryDataRequest) (
 	return resp, nil
 }
 
+// query answers one query. Errors the user caused (bad settings, malformed or invalid query) are 400s
+// with source downstream, as backend.ErrorSourceFromHTTPStatus(400) says.
 func (d *instance) query(q backend.DataQuery) backend.DataResponse {
 	if d.settingsErr != nil {
-		return backend.ErrDataResponseWithSource(backend.StatusInternal, backend.ErrorSourcePlugin, d.settingsErr.Error())
+		return backend.ErrDataResponseWithSource(backend.StatusBadRequest, backend.ErrorSourceDownstream, d.settingsErr.Error())
 	}
 	var raw any = map[string]any{}
 	if strings.TrimSpace(string(q.JSON)) != "" {
 		if err := json.Unmarshal(q.JSON, &raw); err != nil {
 			queriesTotal.WithLabelValues("bad_request").Inc()
-			return backend.ErrDataResponseWithSource(backend.StatusBadRequest, backend.ErrorSourcePlugin,
+			return backend.ErrDataResponseWithSource(backend.StatusBadRequest, backend.ErrorSourceDownstream,
 				fmt.Sprintf("query %s: the query JSON is malformed: %v", q.RefID, err))
 		}
 	}
 	model, problem := tributary.ValidateQuery(raw, d.settings)
 	if problem != nil {
 		queriesTotal.WithLabelValues("bad_request").Inc()
-		return backend.ErrDataResponseWithSource(backend.StatusBadRequest, backend.ErrorSourcePlugin,
+		return backend.ErrDataResponseWithSource(backend.StatusBadRequest, backend.ErrorSourceDownstream,
 			fmt.Sprintf("invalid query field %q: %s", problem.Field, problem.Message))
 	}
 	window := tributary.History(float64(q.TimeRange.From.UnixMilli()), float64(q.TimeRange.To.UnixMilli()), model.SampleIntervalMs, q.MaxDataPoints, model.SeriesCount)
@@ -91,7 +93,7 @@ func (d *instance) query(q backend.DataQuery) backend.DataResponse {
 	if model.WithStreaming {
 		channel := live.Channel{Scope: live.ScopeDatasource, Namespace: d.uid, Path: tributary.EncodeChannelPath(model.StreamQuery)}
 		if !channel.IsValid() || len(channel.String()) > 160 {
-			return backend.ErrDataResponseWithSource(backend.StatusBadRequest, backend.ErrorSourcePlugin,
+			return backend.ErrDataResponseWithSource(backend.StatusBadRequest, backend.ErrorSourceDownstream,
 				"invalid query field \"alias\": too long for a live channel")
 		}
 		meta.Channel = channel.String()

@@ -8,6 +8,7 @@
  */
 import type { Registry } from 'prom-client';
 import type { Frame, FrameInclude } from './frames/model';
+import { errorSourceForStatus } from './handlers/error-source';
 import type { EncodedFrame } from './workers/encoded-frame';
 import type { FrameTask, FrameTaskRunner } from './workers/frame-task';
 
@@ -141,16 +142,21 @@ export interface QueryDataRequest {
 
 /**
  * Throw from `decodeQuery` or `query` to fail one refId with a chosen HTTP-like status.
+ * Without a source, the status decides as in the Go SDK: a 4xx is the user's (`downstream`) except the
+ * few that point at the plugin (405, 406, 412, 413, 414, 416, 417, 426, 431), a 5xx is the plugin's.
  * Any other thrown error becomes status 500 with source "plugin".
  */
 export class QueryError extends Error {
+  readonly source: ErrorSource;
+
   constructor(
     message: string,
     readonly status: number = 400,
-    readonly source: ErrorSource = 'plugin',
+    source?: ErrorSource,
   ) {
     super(message);
     this.name = 'QueryError';
+    this.source = source ?? errorSourceForStatus(status);
   }
 }
 

@@ -8,6 +8,7 @@ import type { Frame } from '../frames/model';
 import type { DataResponse } from '../types';
 import type { WireDataResponse, WireFormat } from '../wire/messages';
 import { isEncodedFrame } from '../workers/encoded-frame';
+import { errorSourceForStatus } from './error-source';
 import { errorMessage } from './runtime';
 
 /** 16 MiB: the safe ceiling for one gRPC message to Grafana (reference/performance.md §2). */
@@ -41,10 +42,11 @@ export function encodeDataResponse(refId: string, response: DataResponse, format
       format,
     };
   }
-  const wire: WireDataResponse = { frames, status: statusOf(response), format };
+  const status = statusOf(response);
+  const wire: WireDataResponse = { frames, status, format };
   if (response.error) {
     wire.error = response.error;
-    wire.errorSource = response.errorSource ?? 'plugin';
+    wire.errorSource = response.errorSource ?? errorSourceForStatus(status);
   }
   return wire;
 }

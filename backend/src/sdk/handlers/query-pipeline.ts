@@ -51,7 +51,7 @@ export async function runQueries(
   const queries = (request.queries ?? []).map(decodeDataQuery);
   const answers = new Map<string, DataResponse>();
   if (!resolved.ok) {
-    for (const q of queries) answers.set(q.refId, failure(resolved.settingsError.message, 400, 'plugin'));
+    for (const q of queries) answers.set(q.refId, failure(resolved.settingsError.message, 400));
     return { answers, release: nothingHeld };
   }
   const { lease, pluginContext } = resolved;

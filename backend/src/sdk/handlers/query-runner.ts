@@ -14,7 +14,9 @@ import {
   type TypedDataQuery,
 } from '../types';
 import type { WireDataQuery, WireFormat } from '../wire/messages';
+import { USER_ERROR_STATUS, errorSourceForStatus } from './error-source';
 import { errorMessage } from './runtime';
+import { timeRangeFailure } from './time-range';
 
 export function decodeDataQuery(wire: WireDataQuery): DataQuery {
   return {
@@ -27,7 +29,8 @@ export function decodeDataQuery(wire: WireDataQuery): DataQuery {
   };
 }
 
-export function failure(message: string, status: number, errorSource: ErrorSource): DataResponse {
+/** One refId's error answer; the source follows the SDK's rules (error-source.ts) unless given. */
+export function failure(message: string, status: number, errorSource: ErrorSource = errorSourceForStatus(status)): DataResponse {
   return { error: message, status, errorSource };
 }
 
@@ -41,13 +44,18 @@ export type PreparedQuery =
   | { ok: true; query: TypedDataQuery<unknown> }
   | { ok: false; refId: string; response: DataResponse };
 
-/** Parses and decodes one query's JSON; a bad query becomes that refId's error. Never throws. */
+/**
+ * Checks the time range, parses and decodes one query's JSON; a bad query becomes that refId's error
+ * before anything is computed. Never throws.
+ */
 export function prepareQuery(instance: DataSourceInstance<unknown>, query: DataQuery): PreparedQuery {
+  const badRange = timeRangeFailure(query.refId, query.timeRange);
+  if (badRange) return { ok: false, refId: query.refId, response: badRange };
   let json: unknown;
   try {
     json = parseQueryJson(query);
   } catch (err) {
-    return { ok: false, refId: query.refId, response: failure(`query ${query.refId}: the query JSON is malformed: ${errorMessage(err)}`, 400, 'plugin') };
+    return { ok: false, refId: query.refId, response: failure(`query ${query.refId}: the query JSON is malformed: ${errorMessage(err)}`, USER_ERROR_STATUS) };
   }
   let model: unknown = json;
   if (instance.decodeQuery) {
@@ -55,7 +63,7 @@ export function prepareQuery(instance: DataSourceInstance<unknown>, query: DataQ
       model = instance.decodeQuery(json, query);
     } catch (err) {
       if (err instanceof QueryError) return { ok: false, refId: query.refId, response: failure(err.message, err.status, err.source) };
-      return { ok: false, refId: query.refId, response: failure(`query ${query.refId} is invalid: ${errorMessage(err)}`, 400, 'plugin') };
+      return { ok: false, refId: query.refId, response: failure(`query ${query.refId} is invalid: ${errorMessage(err)}`, USER_ERROR_STATUS) };
     }
   }
   return { ok: true, query: { ...query, model } };

@@ -4,7 +4,7 @@ import type { EventEmitter } from 'node:events';
 import type { CallKind, CallTracker } from '../host/calls';
 import type { HclogLogger } from '../log/logger';
 import type { Endpoint, RequestOutcome, SdkMetrics } from '../metrics/sdk-metrics';
-import { InstanceManager, MissingSettingsError, type InstanceLease } from '../instances/manager';
+import { InstanceLimitError, InstanceManager, MissingSettingsError, type InstanceLease } from '../instances/manager';
 import { decodeSettingsShell } from '../instances/settings';
 import {
   SettingsError,
@@ -72,6 +72,9 @@ export async function resolveInstance(rt: HandlerRuntime, wire: WirePluginContex
     }
     if (err instanceof MissingSettingsError) {
       throw grpcError(3 /* INVALID_ARGUMENT */, err.message, 'plugin');
+    }
+    if (err instanceof InstanceLimitError) {
+      throw grpcError(8 /* RESOURCE_EXHAUSTED */, err.message, 'plugin');
     }
     throw pluginFailure('creating the datasource instance', err);
   }

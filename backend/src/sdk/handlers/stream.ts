@@ -6,6 +6,7 @@ import type { DataSourceInstance, RequestContext, StreamRequest, StreamStatus } 
 import type { WireStreamPacket, WireStreamRequest, WireStreamResponse, WireStreamStatus } from '../wire/messages';
 import { grpcError, pluginFailure, unimplemented } from '../wire/grpc-error';
 import type { InstanceLease } from '../instances/manager';
+import { USER_ERROR_SOURCE } from './error-source';
 import { GrpcStreamSender } from './stream-sender';
 import {
   errorMessage,
@@ -139,7 +140,7 @@ export function runStreamHandler(rt: HandlerRuntime): grpc.handleServerStreaming
     (async () => {
       if (active.signal.aborted) return;
       const resolved = await resolveInstance(rt, call.request.pluginContext);
-      if (!resolved.ok) throw grpcError(grpc.status.FAILED_PRECONDITION, resolved.settingsError.message, 'plugin');
+      if (!resolved.ok) throw grpcError(grpc.status.FAILED_PRECONDITION, resolved.settingsError.message, USER_ERROR_SOURCE);
       lease = resolved.lease;
       const { pluginContext } = resolved;
       try {

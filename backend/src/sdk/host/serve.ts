@@ -69,6 +69,10 @@ export interface ServeOptions {
   shutdownTimeoutMs?: number;
   /** Upper bound for keeping a replaced datasource instance alive for in-flight calls (default 30 s). */
   disposeAfterMs?: number;
+  /** A datasource instance without calls or streams for this long is disposed (default 10 min). */
+  instanceIdleMs?: number;
+  /** Most datasource instances kept at once, all datasources together (default 256). */
+  maxInstances?: number;
   /** How often managed mode checks that Grafana (the parent process) is still there (default 1 s). */
   parentCheckIntervalMs?: number;
   /** Worker threads for frame tasks (default: CPUs - 1, 1 to 4); 0 runs them on the main thread. */
@@ -166,6 +170,8 @@ async function start(definition: PluginDefinition<unknown>, options: ServeOption
     metrics,
     registry,
     disposeAfterMs: options.disposeAfterMs,
+    idleTimeoutMs: options.instanceIdleMs,
+    maxInstances: options.maxInstances,
   });
   const runtime: HandlerRuntime = {
     definition,

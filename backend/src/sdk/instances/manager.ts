@@ -6,6 +6,11 @@
  * instance is disposed once its in-flight calls release it, or after `disposeAfterMs` at the latest.
  * A SettingsError from `newInstance` is remembered for that settings version, so every request reports
  * it without re-running the factory; other factory errors are retried on the next request.
+ *
+ * Memory stays bounded whatever uids clients send: an instance nobody holds (no call in flight, no
+ * stream) for `idleTimeoutMs` is disposed, and at most `maxInstances` are kept: a new one first disposes
+ * the least recently used idle instance. When every kept instance is busy, the new request is refused
+ * with InstanceLimitError instead of growing past the cap; instances in use are never disposed for room.
  */
 import type { Registry } from 'prom-client';
 import {
@@ -37,6 +42,17 @@ export class MissingSettingsError extends Error {
   }
 }
 
+/** Thrown when every kept instance is in use and the cap forbids another. */
+export class InstanceLimitError extends Error {
+  constructor(readonly limit: number) {
+    super(
+      `too many datasource instances in use at once (limit ${limit}, all busy with calls or streams); ` +
+        'try again when some streams or queries have ended',
+    );
+    this.name = 'InstanceLimitError';
+  }
+}
+
 interface Entry {
   key: string;
   /** The datasource this entry belongs to (one per Grafana configuration, see acquire). */
@@ -50,6 +66,8 @@ interface Entry {
   retired: boolean;
   disposed: boolean;
   disposeTimer?: NodeJS.Timeout;
+  /** Runs when the entry has been idle (no leases) for idleTimeoutMs. */
+  idleTimer?: NodeJS.Timeout;
 }
 
 export interface InstanceManagerOptions {
@@ -60,7 +78,16 @@ export interface InstanceManagerOptions {
   registry: Registry;
   /** Upper bound for waiting on in-flight calls before disposing a replaced instance. */
   disposeAfterMs?: number;
+  /** An instance without calls or streams for this long is disposed (default DEFAULT_INSTANCE_IDLE_MS). */
+  idleTimeoutMs?: number;
+  /** Most instances kept across all datasources (default DEFAULT_MAX_INSTANCES). */
+  maxInstances?: number;
 }
+
+/** 10 minutes: a dashboard refreshing at any usual interval keeps its instance; a forgotten uid does not stay. */
+export const DEFAULT_INSTANCE_IDLE_MS = 10 * 60_000;
+/** Instances kept at once, all datasources and Grafana configurations together. */
+export const DEFAULT_MAX_INSTANCES = 256;
 
 /** Grafana configurations (e.g. several Grafanas on one sidecar) kept per datasource at once. */
 const MAX_CONFIGS_PER_DATASOURCE = 4;
@@ -75,9 +102,13 @@ export class InstanceManager {
   private readonly retiring = new Set<Entry>();
   private useCounter = 0;
   private readonly disposeAfterMs: number;
+  private readonly idleTimeoutMs: number;
+  private readonly maxInstances: number;
 
   constructor(private readonly options: InstanceManagerOptions) {
     this.disposeAfterMs = options.disposeAfterMs ?? 30_000;
+    this.idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_INSTANCE_IDLE_MS;
+    this.maxInstances = Math.max(1, options.maxInstances ?? DEFAULT_MAX_INSTANCES);
   }
 
   get size(): number {
@@ -99,11 +130,13 @@ export class InstanceManager {
     if (!entry || entry.version !== version) {
       if (entry) this.retire(entry);
       else this.makeRoomFor(datasource);
+      this.makeRoomInTotal();
       entry = this.create(key, datasource, version, wire);
       this.entries.set(key, entry);
     }
     entry.lastUsed = ++this.useCounter;
     entry.refs++;
+    this.stopIdleTimer(entry);
     let instance: DataSourceInstance<unknown>;
     try {
       instance = await entry.ready;
@@ -132,6 +165,37 @@ export class InstanceManager {
     const all = [...this.entries.values(), ...this.retiring];
     this.entries.clear();
     await Promise.all(all.map((e) => this.dispose(e)));
+  }
+
+  /** Keeps at most maxInstances: disposes the least recently used idle one, or refuses when all are busy. */
+  private makeRoomInTotal(): void {
+    if (this.entries.size < this.maxInstances) return;
+    let oldest: Entry | undefined;
+    for (const e of this.entries.values()) {
+      if (e.refs === 0 && (!oldest || e.lastUsed < oldest.lastUsed)) oldest = e;
+    }
+    if (!oldest) throw new InstanceLimitError(this.maxInstances);
+    this.options.logger.debug('datasource instance evicted to stay within the instance limit', {
+      datasourceUid: oldest.settings.uid,
+      limit: this.maxInstances,
+    });
+    this.retire(oldest);
+  }
+
+  private startIdleTimer(entry: Entry): void {
+    this.stopIdleTimer(entry);
+    entry.idleTimer = setTimeout(() => {
+      entry.idleTimer = undefined;
+      if (entry.refs > 0 || entry.retired || this.entries.get(entry.key) !== entry) return;
+      this.options.logger.debug('datasource instance idle; disposed', { datasourceUid: entry.settings.uid, idleMs: this.idleTimeoutMs });
+      this.retire(entry);
+    }, this.idleTimeoutMs);
+    entry.idleTimer.unref();
+  }
+
+  private stopIdleTimer(entry: Entry): void {
+    if (entry.idleTimer) clearTimeout(entry.idleTimer);
+    entry.idleTimer = undefined;
   }
 
   /** Bounds the instances kept per datasource (one per Grafana configuration seen) by retiring the least recently used. */
@@ -181,8 +245,9 @@ export class InstanceManager {
   }
 
   private retire(entry: Entry): void {
-    this.entries.delete(entry.key);
+    if (this.entries.get(entry.key) === entry) this.entries.delete(entry.key);
     entry.retired = true;
+    this.stopIdleTimer(entry);
     if (entry.refs === 0) {
       void this.dispose(entry);
       return;
@@ -195,6 +260,7 @@ export class InstanceManager {
   private release(entry: Entry): void {
     entry.refs--;
     if (entry.retired && entry.refs <= 0) void this.dispose(entry);
+    else if (entry.refs <= 0 && this.entries.get(entry.key) === entry) this.startIdleTimer(entry);
   }
 
   private async dispose(entry: Entry): Promise<void> {
@@ -202,6 +268,7 @@ export class InstanceManager {
     entry.disposed = true;
     this.retiring.delete(entry);
     if (entry.disposeTimer) clearTimeout(entry.disposeTimer);
+    this.stopIdleTimer(entry);
     if (entry.instance) await this.runDispose(entry, entry.instance);
   }
 

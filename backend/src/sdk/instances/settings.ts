@@ -2,6 +2,39 @@
 import { SettingsError, type DataSourceInstanceSettings } from '../types';
 import type { WireDataSourceInstanceSettings } from '../wire/messages';
 
+/**
+ * Largest jsonData accepted (bytes of JSON). Grafana sets no limit of its own; settings written in its
+ * editors are a few KiB. Bigger jsonData is refused before it is parsed, so instances kept in memory
+ * (one per datasource) stay small whatever a datasource was provisioned with.
+ */
+export const MAX_JSON_DATA_BYTES = 64 * 1024;
+/** Largest decrypted secure JSON data accepted (keys and values, bytes), for the same reason. */
+export const MAX_SECURE_JSON_DATA_BYTES = 64 * 1024;
+
+const KiB = (bytes: number): string => `${Math.ceil(bytes / 1024)} KiB`;
+
+function secureDataBytes(data: Record<string, string> | undefined): number {
+  let total = 0;
+  for (const [key, value] of Object.entries(data ?? {})) total += Buffer.byteLength(key) + Buffer.byteLength(String(value));
+  return total;
+}
+
+/** Throws a SettingsError naming the limit when the settings are too big to keep. */
+export function checkSettingsSize(wire: WireDataSourceInstanceSettings): void {
+  const jsonBytes = wire.jsonData?.byteLength ?? 0;
+  if (jsonBytes > MAX_JSON_DATA_BYTES) {
+    throw new SettingsError(
+      `datasource jsonData is too large (${KiB(jsonBytes)}; the limit is ${KiB(MAX_JSON_DATA_BYTES)}): remove the settings this datasource does not use`,
+    );
+  }
+  const secureBytes = secureDataBytes(wire.decryptedSecureJsonData);
+  if (secureBytes > MAX_SECURE_JSON_DATA_BYTES) {
+    throw new SettingsError(
+      `datasource secure JSON data is too large (${KiB(secureBytes)}; the limit is ${KiB(MAX_SECURE_JSON_DATA_BYTES)})`,
+    );
+  }
+}
+
 export function parseJsonData(bytes: Uint8Array | undefined): Record<string, unknown> {
   if (!bytes || bytes.length === 0) return {};
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
@@ -19,8 +52,9 @@ export function parseJsonData(bytes: Uint8Array | undefined): Record<string, unk
   return value as Record<string, unknown>;
 }
 
-/** Settings with `jsonData` left as `{}`; used when the bytes cannot be parsed. */
+/** Settings with `jsonData` left as `{}` (and oversized secure data dropped); used when the bytes cannot be used. */
 export function decodeSettingsShell(wire: WireDataSourceInstanceSettings): DataSourceInstanceSettings {
+  const secure = wire.decryptedSecureJsonData ?? {};
   return {
     id: Number(wire.id ?? 0),
     uid: wire.uid ?? '',
@@ -31,12 +65,13 @@ export function decodeSettingsShell(wire: WireDataSourceInstanceSettings): DataS
     basicAuthEnabled: Boolean(wire.basicAuthEnabled),
     basicAuthUser: wire.basicAuthUser ?? '',
     jsonData: {},
-    decryptedSecureJsonData: { ...(wire.decryptedSecureJsonData ?? {}) },
+    decryptedSecureJsonData: secureDataBytes(secure) > MAX_SECURE_JSON_DATA_BYTES ? {} : { ...secure },
     lastUpdatedMS: Number(wire.lastUpdatedMS ?? 0),
     apiVersion: wire.apiVersion ?? '',
   };
 }
 
 export function decodeSettings(wire: WireDataSourceInstanceSettings): DataSourceInstanceSettings {
+  checkSettingsSize(wire);
   return { ...decodeSettingsShell(wire), jsonData: parseJsonData(wire.jsonData) };
 }

@@ -1,9 +1,11 @@
 /**
  * hclog-compatible JSON logger on stderr (reference/protocol.md §2.6): one JSON object per line with
  * string `@level`, `@message`, `@timestamp` (exactly 6 fractional digits) plus key/values. go-plugin
- * asserts those three are strings, so nothing else is ever written there.
+ * asserts those three are strings, so nothing else is ever written there. The message and every value
+ * are bounded here, once for all callers (clip.ts), so client-supplied text never makes a huge line.
  */
 import type { Logger } from '../types';
+import { budgetFor, clipString } from './clip';
 import { redact } from './redact';
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'off';
@@ -94,17 +96,18 @@ export class HclogLogger implements Logger {
   }
 
   with(fields: Record<string, unknown>): HclogLogger {
-    return new HclogLogger(
-      { level: this.level, module: this.module, write: this.writeLine },
-      { ...this.fields, ...fields },
-    );
+    // Clipped when stored too: a child logger (e.g. per refId) must not keep a huge client string alive.
+    const kept: Record<string, unknown> = { ...this.fields };
+    for (const [key, value] of Object.entries(fields)) kept[key] = typeof value === 'string' ? clipString(value, budgetFor(key)) : value;
+    return new HclogLogger({ level: this.level, module: this.module, write: this.writeLine }, kept);
   }
 
   log(level: Exclude<LogLevel, 'off'>, message: string, fields?: Record<string, unknown>): void {
     if (!this.enabled(level)) return;
+    const text = clipString(String(message));
     const entry: Record<string, unknown> = {
       '@level': level,
-      '@message': String(message),
+      '@message': text,
       '@timestamp': hclogTimestamp(),
     };
     if (this.module) entry['@module'] = this.module;
@@ -117,7 +120,7 @@ export class HclogLogger implements Logger {
     try {
       line = JSON.stringify(entry, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
     } catch {
-      line = JSON.stringify({ '@level': level, '@message': String(message), '@timestamp': entry['@timestamp'] });
+      line = JSON.stringify({ '@level': level, '@message': text, '@timestamp': entry['@timestamp'] });
     }
     this.writeLine(line + '\n');
   }

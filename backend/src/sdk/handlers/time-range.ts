@@ -1,0 +1,43 @@
+/**
+ * Checks a query's time range before anything is computed. Frames carry time as int64 nanoseconds
+ * since the epoch (Arrow `timestamp[ns]`, frame JSON), so a range outside what int64 nanoseconds can
+ * hold (about 1677-09-21 to 2262-04-11) can never be answered with a time field; neither can a range
+ * that ends before it starts. Both are the user's error: a 400 for that refId, with no work done.
+ */
+import type { DataResponse, TimeRange } from '../types';
+import { USER_ERROR_STATUS, errorSourceForStatus } from './error-source';
+
+/** Latest epoch millisecond whose nanoseconds fit in an int64 (2262-04-11T23:47:16.854Z). */
+export const MAX_FRAME_TIME_MS = 9_223_372_036_854;
+/** Earliest epoch millisecond whose nanoseconds fit in an int64 (1677-09-21T00:12:43.146Z). */
+export const MIN_FRAME_TIME_MS = -9_223_372_036_854;
+
+function describeTime(ms: number): string {
+  if (!Number.isFinite(ms)) return String(ms);
+  const date = new Date(ms);
+  return Number.isNaN(date.getTime()) ? `${ms} ms` : `${ms} ms (${date.toISOString()})`;
+}
+
+/** Why this range cannot be answered, or undefined when it is fine. */
+export function timeRangeProblem(range: TimeRange): string | undefined {
+  for (const [name, ms] of [['from', range.from], ['to', range.to]] as const) {
+    if (!Number.isFinite(ms)) return `the time range "${name}" is not a number (${String(ms)})`;
+    if (ms < MIN_FRAME_TIME_MS || ms > MAX_FRAME_TIME_MS) {
+      return (
+        `the time range "${name}" ${describeTime(ms)} is outside what a data frame can hold ` +
+        `(${new Date(MIN_FRAME_TIME_MS).toISOString()} to ${new Date(MAX_FRAME_TIME_MS).toISOString()})`
+      );
+    }
+  }
+  if (range.from > range.to) {
+    return `the time range ends before it starts (from ${describeTime(range.from)}, to ${describeTime(range.to)})`;
+  }
+  return undefined;
+}
+
+/** The refId's 400 answer when its time range cannot be answered; undefined when it is fine. */
+export function timeRangeFailure(refId: string, range: TimeRange): DataResponse | undefined {
+  const problem = timeRangeProblem(range);
+  if (!problem) return undefined;
+  return { error: `query ${refId}: ${problem}`, status: USER_ERROR_STATUS, errorSource: errorSourceForStatus(USER_ERROR_STATUS) };
+}
