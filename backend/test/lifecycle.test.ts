@@ -230,7 +230,7 @@ describe('socket ownership', () => {
 test('--help says TCP is unauthenticated, what to prefer, and that 0.0.0.0 exposes the backend', async () => {
   const plugin = spawnPlugin(builtBackend, plainEnv(), ['--help']);
   expect(await plugin.exited).toEqual({ code: 0, signal: null });
-  const help = plugin.stderrText();
+  const help = plugin.stdoutLines.join('\n');
   expect(help).toMatch(/no TLS and no authentication/);
   expect(help).toMatch(/prefer a unix socket or tcp:127\.0\.0\.1:PORT/);
   expect(help).toMatch(/tcp:0\.0\.0\.0:PORT exposes the backend to the whole network/);
