@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { protoDescriptor } from './build-backend.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const filter = process.argv[2] ?? '';
@@ -23,6 +24,10 @@ if (!existsSync(path.join(root, 'dist', 'backend', 'main.js'))) {
   console.log('bench: dist/ is not built; benchmarks that spawn the backend need `npm run build` first.');
 }
 
+// Benches that dial the backend use the SDK's own gRPC definitions; embed the .proto files as the
+// backend bundle does, because a bundle in .bench/ cannot find backend/proto relative to itself.
+const define = { __TRIBUTARY_PROTO_JSON__: JSON.stringify(protoDescriptor()) };
+
 let failed = 0;
 for (const file of benches) {
   const outfile = path.join(outDir, file.replace(/\.ts$/, '.cjs'));
@@ -34,6 +39,7 @@ for (const file of benches) {
     target: 'node20',
     format: 'cjs',
     sourcemap: 'inline',
+    define,
     logLevel: 'warning',
   });
   console.log(`\n### ${file}`);
