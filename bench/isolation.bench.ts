@@ -12,7 +12,7 @@
  *
  * Figures, each phase against the idle phase of the same run: stream lateness (packet arrival − the
  * time of its oldest sample, i.e. its slot) p50/p99/max, the longest gap between two packets of one
- * stream (nominally 50 ms), packets delivered vs due, sidecar peak RSS, QueryData answers and points/s.
+ * stream (nominally 50 ms), samples received vs due, sidecar peak RSS, QueryData answers and points/s.
  * Targets: lateness p99 during the storm ≤ 2× idle and ≤ 20 ms; longest gap during a big request
  * ≤ 100 ms; sidecar peak RSS ≤ 300 MiB; QueryData throughput at ≥ 10k points ≥ 1.5× the Go
  * reference (that ratio is printed by `npm run bench:conformance`).
@@ -23,6 +23,7 @@ import type * as grpc from '@grpc/grpc-js';
 import { tableFromIPC } from 'apache-arrow';
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { pluginContext, spawnPlugin, type PluginProcess } from '../backend/test/helpers/harness';
@@ -70,6 +71,8 @@ function streamingQuery(i: number): Record<string, unknown> {
 
 interface PhaseStreams {
   packets: number;
+  /** Samples (rows) received: a late stream sends several per packet, a stalled one skips some. */
+  rows: number;
   latenessP50: number;
   latenessP99: number;
   latenessMax: number;
@@ -118,6 +121,7 @@ async function observer(socket: string): Promise<void> {
 
   interface Stats {
     packets: number;
+    rows: number;
     lateness: Samples;
     longestGap: number;
     streamErrors: number;
@@ -125,7 +129,7 @@ async function observer(socket: string): Promise<void> {
   const phases = new Map<string, Stats>();
   const statsFor = (name: string) => {
     let stats = phases.get(name);
-    if (!stats) phases.set(name, (stats = { packets: 0, lateness: new Samples(), longestGap: 0, streamErrors: 0 }));
+    if (!stats) phases.set(name, (stats = { packets: 0, rows: 0, lateness: new Samples(), longestGap: 0, streamErrors: 0 }));
     return stats;
   };
   let current = statsFor('warm-up');
@@ -144,6 +148,7 @@ async function observer(socket: string): Promise<void> {
         return;
       }
       current.packets++;
+      current.rows += packet.data.values[0].length;
       current.lateness.add(at - packet.data.values[0][0]);
       if (!Number.isNaN(last)) current.longestGap = Math.max(current.longestGap, at - last);
       last = at;
@@ -161,6 +166,7 @@ async function observer(socket: string): Promise<void> {
       for (const [name, s] of phases) {
         report[name] = {
           packets: s.packets,
+          rows: s.rows,
           latenessP50: s.lateness.quantile(0.5),
           latenessP99: s.lateness.quantile(0.99),
           latenessMax: s.lateness.max(),
@@ -298,6 +304,21 @@ class RssMonitor {
   }
 }
 
+/** Dials the socket until it accepts (not a log line: any build of the sidecar must do). */
+async function waitListening(socket: string, sidecar: PluginProcess): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const accepted = await new Promise<boolean>((resolve) => {
+      const connection = net.connect(socket, () => (connection.end(), resolve(true)));
+      connection.once('error', () => resolve(false));
+    });
+    if (accepted) return;
+    if (sidecar.child.exitCode !== null || sidecar.child.signalCode !== null) throw new Error(`sidecar exited at start:\n${sidecar.stderrText()}`);
+    if (Date.now() > deadline) throw new Error(`sidecar did not listen on ${socket} within 15 s:\n${sidecar.stderrText()}`);
+    await sleep(20);
+  }
+}
+
 interface PhaseResult {
   name: string;
   label: string;
@@ -333,11 +354,7 @@ async function coordinator(): Promise<void> {
   let idleRss = Number.NaN;
   const rss = new RssMonitor(sidecar.child.pid!);
   try {
-    await Promise.race([
-      sidecar.waitForMessage('plugin serving'),
-      sleep(15_000).then(() => Promise.reject(new Error(`sidecar did not serve within 15 s:\n${sidecar.stderrText()}`))),
-      sidecar.exited.then(() => Promise.reject(new Error(`sidecar exited at start:\n${sidecar.stderrText()}`))),
-    ]);
+    await waitListening(socket, sidecar);
     observerChild = fork(process.argv[1], ['observer', socket], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     loadChild = fork(process.argv[1], ['load', socket], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const obs = observerChild;
@@ -408,8 +425,9 @@ function report(results: PhaseResult[], streams: Record<string, PhaseStreams>, i
     `isolation: sidecar dist/backend/main.js on a unix socket; ${CHANNELS} live channels × ${STREAM_HZ} packets/s held by an observer process;` +
       ` QueryData from a load process; Node ${process.version}, ${os.cpus().length} CPUs, 1-min load average ${fmt(loadAtStart)} at start, ${fmt(os.loadavg()[0])} at end (the machine is shared)`,
   );
-  console.log(`\nper phase (lateness = packet arrival − its oldest sample's slot; gap = longest time between two packets of one stream, nominal ${STREAM_INTERVAL_MS} ms)`);
-  console.log(`  ${'phase'.padEnd(44)} ${col('s', 5)} ${col('delivered', 9)} ${col('late p50', 8)} ${col('p99', 7)} ${col('max', 7)} ${col('gap', 7)} ${col('peak RSS', 9)} ${col('CPU % side/obs/load', 19)}   QueryData`);
+  console.log(`\nper phase (lateness = packet arrival − its oldest sample's slot; gap = longest time between two packets of one stream, nominal ${STREAM_INTERVAL_MS} ms;`);
+  console.log(`  samples = samples received / samples due in the phase, one per stream every ${STREAM_INTERVAL_MS} ms)`);
+  console.log(`  ${'phase'.padEnd(44)} ${col('s', 5)} ${col('samples', 9)} ${col('late p50', 8)} ${col('p99', 7)} ${col('max', 7)} ${col('gap', 7)} ${col('peak RSS', 9)} ${col('CPU % side/obs/load', 19)}   QueryData`);
   const idle = streams.idle;
   for (const r of results) {
     const s = streams[r.name];
@@ -420,7 +438,7 @@ function report(results: PhaseResult[], streams: Record<string, PhaseStreams>, i
         (q.points > 0 ? `; ${fmt(q.points / (q.ms / 1000) / 1e6, 2)} M points/s` : '')
       : '—';
     console.log(
-      `  ${r.label.padEnd(44)} ${col(fmt(r.ms / 1000, 1), 5)} ${col(s ? `${fmt((100 * s.packets) / due, 0)}%` : 'n/a', 9)} ${col(ms(s?.latenessP50 ?? NaN), 8)} ${col(ms(s?.latenessP99 ?? NaN), 7)} ${col(ms(s?.latenessMax ?? NaN), 7)} ${col(ms(s?.longestGap ?? NaN), 7)} ${col(`${fmt(r.peakRss / MiB, 0)} MiB`, 9)} ${col(`${fmt(r.cpu.sidecar, 0)}/${fmt(r.cpu.observer, 0)}/${fmt(r.cpu.load, 0)}`, 19)}   ${qd}` +
+      `  ${r.label.padEnd(44)} ${col(fmt(r.ms / 1000, 1), 5)} ${col(s ? `${fmt((100 * s.rows) / due, 0)}%` : 'n/a', 9)} ${col(ms(s?.latenessP50 ?? NaN), 8)} ${col(ms(s?.latenessP99 ?? NaN), 7)} ${col(ms(s?.latenessMax ?? NaN), 7)} ${col(ms(s?.longestGap ?? NaN), 7)} ${col(`${fmt(r.peakRss / MiB, 0)} MiB`, 9)} ${col(`${fmt(r.cpu.sidecar, 0)}/${fmt(r.cpu.observer, 0)}/${fmt(r.cpu.load, 0)}`, 19)}   ${qd}` +
         (s?.streamErrors ? `; ${s.streamErrors} streams ended with an error` : '') +
         (r.sidecarDied ? `; SIDECAR DIED (${r.sidecarDied})` : ''),
     );
