@@ -133,6 +133,14 @@ async function observer(socket: string): Promise<void> {
     return stats;
   };
   let current = statsFor('warm-up');
+  // When each phase began (epoch ms): a sample counts for the phase its timestamp falls in, whenever
+  // it arrives (a stalled stream delivers a phase's samples after it ended).
+  const starts: { at: number; stats: Stats }[] = [{ at: 0, stats: current }];
+  const phaseOfSample = (timestamp: number) => {
+    let i = starts.length - 1;
+    while (i > 0 && starts[i].at > timestamp) i--;
+    return starts[i].stats;
+  };
   const calls: grpc.ClientReadableStream<{ data: Buffer }>[] = [];
   let schemas = 0;
   for (const channelPath of paths) {
@@ -148,7 +156,7 @@ async function observer(socket: string): Promise<void> {
         return;
       }
       current.packets++;
-      current.rows += packet.data.values[0].length;
+      for (const timestamp of packet.data.values[0]) phaseOfSample(timestamp).rows++;
       current.lateness.add(at - packet.data.values[0][0]);
       if (!Number.isNaN(last)) current.longestGap = Math.max(current.longestGap, at - last);
       last = at;
@@ -160,7 +168,10 @@ async function observer(socket: string): Promise<void> {
   }
 
   process.on('message', (message: ToObserver) => {
-    if (message.type === 'phase') current = statsFor(message.name);
+    if (message.type === 'phase') {
+      current = statsFor(message.name);
+      starts.push({ at: epochNow(), stats: current });
+    }
     else if (message.type === 'report') {
       const report: Record<string, PhaseStreams> = {};
       for (const [name, s] of phases) {
@@ -323,6 +334,8 @@ interface PhaseResult {
   name: string;
   label: string;
   ms: number;
+  /** From the phase's start to its end as the observer sees it (the work, then the grace). */
+  spanMs: number;
   peakRss: number;
   /** CPU used during the phase, in % of one core: sidecar, observer, load process. */
   cpu: { sidecar: number; observer: number; load: number };
@@ -374,7 +387,8 @@ async function coordinator(): Promise<void> {
       const ms = performance.now() - started;
       await sleep(graceMs); // a stall near the end shows as a gap only when the next packet arrives
       const [sidecarCpu, observerCpu, loadCpu] = pids.map((pid, i) => (100 * (procCpuMs(pid) - cpuBefore[i])) / (performance.now() - started));
-      results.push({ name, label, ms, peakRss: rss.endPhase(), cpu: { sidecar: sidecarCpu, observer: observerCpu, load: loadCpu }, answers, sidecarDied: sidecarExit });
+      const spanMs = performance.now() - started;
+      results.push({ name, label, ms, spanMs, peakRss: rss.endPhase(), cpu: { sidecar: sidecarCpu, observer: observerCpu, load: loadCpu }, answers, sidecarDied: sidecarExit });
       send({ type: 'phase', name: 'between' }, obs);
       await sleep(SETTLE_MS);
     };
@@ -431,7 +445,7 @@ function report(results: PhaseResult[], streams: Record<string, PhaseStreams>, i
   const idle = streams.idle;
   for (const r of results) {
     const s = streams[r.name];
-    const due = CHANNELS * STREAM_HZ * (r.ms / 1000);
+    const due = CHANNELS * STREAM_HZ * (r.spanMs / 1000);
     const q = r.answers;
     const qd = q
       ? `${q.calls} calls in ${fmt(q.ms / 1000, 1)} s, p50 ${ms(q.latencyP50)} ms; answers ${statusList(q)}; ${fmt(q.points / 1e6, 2)} M points, ${fmt(q.bytes / MiB, 1)} MiB` +
