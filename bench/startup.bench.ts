@@ -5,9 +5,10 @@
  * Needs `npm run build` (dist/backend/main.js).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { rssBytes } from './support';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const bundle = path.resolve('dist', 'backend', 'main.js');
@@ -17,12 +18,6 @@ if (!existsSync(bundle)) {
 }
 const socketDir = mkdtempSync(path.join(os.tmpdir(), 'startup-bench-'));
 const env = { PATH: process.env.PATH, grafana_plugin_type: 'datasource', PLUGIN_PROTOCOL_VERSIONS: '2', PLUGIN_UNIX_SOCKET_DIR: socketDir };
-
-function rssBytes(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? NaN);
-  return kb * 1024;
-}
 
 interface Sample {
   ms: number;

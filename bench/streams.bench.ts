@@ -24,6 +24,7 @@ import { factoryContext, instanceSettings, requestContext, streamRequest } from 
 import { encodeChannelPath, type StreamQuery } from '../backend/src/datasource/channelPath';
 import { atMost, verdict } from './support/targets';
 import type { StreamSender } from '../backend/src/sdk/types';
+import { Samples, epochNow, fmt, line, ratio, sleep } from './support';
 
 const CHANNELS = Number(process.env.BENCH_STREAMS_CHANNELS ?? 100);
 const RATE_HZ = 20;
@@ -37,37 +38,6 @@ const gc: () => void = (globalThis as { gc?: () => void }).gc ?? (runInNewContex
 
 function settle(): void {
   for (let i = 0; i < 3; i++) gc();
-}
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** Epoch ms with sub-ms resolution (Date.now() is floored to the ms); agrees with Date.now() to ~10 µs here. */
-const epochNow = () => performance.timeOrigin + performance.now();
-
-class Samples {
-  private values = new Float64Array(1 << 16);
-  private n = 0;
-  add(value: number): void {
-    if (this.n === this.values.length) {
-      const grown = new Float64Array(this.n * 2);
-      grown.set(this.values);
-      this.values = grown;
-    }
-    this.values[this.n++] = value;
-  }
-  get count(): number {
-    return this.n;
-  }
-  at(index: number): number {
-    return this.values[index];
-  }
-  clear(): void {
-    this.n = 0;
-  }
-  quantile(q: number): number {
-    const sorted = this.values.slice(0, this.n).sort();
-    return sorted[Math.min(this.n - 1, Math.floor(q * this.n))];
-  }
 }
 
 /**
@@ -208,18 +178,6 @@ async function loopDelayP99(work: () => Promise<void>): Promise<number> {
   await work();
   histogram.disable();
   return histogram.percentile(99) / 1e6;
-}
-
-function fmt(value: number, digits = 2): string {
-  return value.toFixed(digits);
-}
-
-function ratio(value: number, reference: number): string {
-  return reference > 0 ? `${fmt(value / reference)}×` : 'n/a';
-}
-
-function line(label: string, value: string, comparison: string): void {
-  console.log(`  ${label.padEnd(44)} ${value.padStart(14)}   ${comparison}`);
 }
 
 // ------------------------------------------------------------------ run

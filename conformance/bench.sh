@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `npm run bench:conformance`: Tributary vs the Go SDK reference through the same go-plugin
-# client — QueryData (1, 100, 10k, 1M points), streams (1, 100, 1000 channels), start-up and RSS.
+# client — QueryData (1, 100, 10k, 1M points), streams (1, 100, 1000 channels), streams under a
+# QueryData storm (50 concurrent callers), start-up and RSS.
 # Prints each figure for both and the ratio Tributary/Go. Extra arguments go to `go test`
 # (e.g. `-bench 'Stream/channels=100/'` to run one benchmark).
 set -euo pipefail

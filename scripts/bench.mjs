@@ -2,11 +2,11 @@
 // Each benchmark prints its own figures next to a baseline measured in the same run.
 // Usage: npm run bench [-- <name filter>]
 import { build } from 'esbuild';
-import { protoDescriptor } from './build-backend.mjs';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { protoDescriptor } from './build-backend.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const filter = process.argv[2] ?? '';
@@ -24,6 +24,10 @@ if (!existsSync(path.join(root, 'dist', 'backend', 'main.js'))) {
   console.log('bench: dist/ is not built; benchmarks that spawn the backend need `npm run build` first.');
 }
 
+// Benches that dial the backend use the SDK's own gRPC definitions; embed the .proto files as the
+// backend bundle does, because a bundle in .bench/ cannot find backend/proto relative to itself.
+const define = { __TRIBUTARY_PROTO_JSON__: JSON.stringify(protoDescriptor()) };
+
 let failed = 0;
 for (const file of benches) {
   const outfile = path.join(outDir, file.replace(/\.ts$/, '.cjs'));
@@ -35,8 +39,7 @@ for (const file of benches) {
     target: 'node20',
     format: 'cjs',
     sourcemap: 'inline',
-    // Benchmarks that talk gRPC load the same embedded protocol descriptors as the backend bundle.
-    define: { __TRIBUTARY_PROTO_JSON__: JSON.stringify(protoDescriptor()) },
+    define,
     logLevel: 'warning',
   });
   console.log(`\n### ${file}`);
