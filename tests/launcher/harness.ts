@@ -93,9 +93,12 @@ export interface RunningPlugin {
   stderrIncludes(text: string): Promise<void>;
 }
 
-/** Starts `file` the way go-plugin's cmd runner does: its own stdio pipes, exactly `env`. */
-export function startPlugin(shell: ShellUnderTest, file: string, env: Record<string, string>): RunningPlugin {
-  const [command, ...args] = shell.argv.length > 0 ? [...shell.argv, file] : [file];
+/**
+ * Starts `file` the way go-plugin's cmd runner does: its own stdio pipes, exactly `env` (and no
+ * arguments: `extraArgs` is for runs by hand).
+ */
+export function startPlugin(shell: ShellUnderTest, file: string, env: Record<string, string>, extraArgs: string[] = []): RunningPlugin {
+  const [command, ...args] = [...shell.argv, file, ...extraArgs];
   const fullEnv = shell.path && env.PATH === undefined ? { ...env, PATH: shell.path } : env;
   const child = spawn(command, args, { env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
