@@ -6,7 +6,8 @@
 #   - `backend` runs the Node sidecar on the unix socket /run/tributary/plugin.sock.
 # Grafana itself stays the stock grafana/grafana image (see docker-compose.yaml for why).
 
-ARG NODE_VERSION=24
+# The same Node LTS as inside the plugin executables (backend/launcher/node-runtime.json; a test keeps them equal).
+ARG NODE_VERSION=24.22.3
 
 # ---- build: npm ci + npm run build ------------------------------------------------------------------
 # Debian-based (glibc) so native dev dependencies (esbuild, swc, ...) come as prebuilt binaries.

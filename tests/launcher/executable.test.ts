@@ -11,6 +11,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { queryData, runStream, streamPathFor, subscribeStream } from './grafana-calls';
 import {
+  NODE_RUNTIME,
   childPids,
   healthStatus,
   processExecutable,
@@ -19,7 +20,7 @@ import {
   stopChild,
   type RunningPlugin,
 } from './harness';
-import { grafanaPluginEnv, parseHandshake, removeTempDirs, tempDir } from '../support/goplugin';
+import { grafanaPluginEnv, parseHandshake, removeTempDirs, repoRoot, tempDir } from '../support/goplugin';
 
 jest.setTimeout(60_000);
 
@@ -55,6 +56,14 @@ function isRunning(pid: number): boolean {
 }
 
 const noSidecar = () => ({ TRIBUTARY_DEFAULT_SOCKET: path.join(tempDir('trx-'), 'absent', 'plugin.sock') });
+
+describe('the Node inside the executable', () => {
+  it('is the Node LTS the Docker images use too (one version for the whole project)', () => {
+    const dockerfile = readFileSync(path.join(repoRoot, 'Dockerfile'), 'utf8');
+    expect(/^ARG NODE_VERSION=(\S+)$/m.exec(dockerfile)?.[1]).toBe(NODE_RUNTIME.version);
+    expect(Number(NODE_RUNTIME.version.split('.')[0]) % 2).toBe(0); // even majors are the LTS lines
+  });
+});
 
 describe('self-contained executable in managed mode', () => {
   it('serves Grafana with nothing but go-plugin environment (no PATH, no node): health, QueryData, a live stream', async () => {
