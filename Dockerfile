@@ -18,6 +18,10 @@ WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY . .
+# Stock grafana/grafana images are Alpine (musl): they cannot start the glibc Node inside the
+# self-contained executables (docs/install.md). Compose always reaches the sidecar, so the plugin it
+# mounts keeps the POSIX launcher as dist/gpx_tributary_linux_*, which runs under busybox sh.
+ARG TRIBUTARY_PLUGIN_EXECUTABLES=launcher
 RUN npm run build \
  && test -f dist/plugin.json \
  && test -f dist/module.js \

@@ -15,7 +15,8 @@
 //   4. Injection: postject, as Node's documentation does it. Its output is cached by a hash of its
 //      inputs, so a build with an unchanged backend only copies files.
 //
-// Usage: node scripts/build-executables.mjs [--out-dir DIR] [--targets linux_amd64,linux_arm64]
+// Usage: node scripts/build-executables.mjs [--out-dir DIR] [--targets linux_amd64,linux_arm64] [--cache-dir DIR]
+//        TRIBUTARY_PLUGIN_EXECUTABLES=launcher  keep the POSIX launcher instead (see keepLauncher)
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
@@ -147,8 +148,24 @@ function injectedExecutable(target, blob, cacheDir) {
   return output;
 }
 
+/**
+ * TRIBUTARY_PLUGIN_EXECUTABLES=launcher keeps the POSIX launcher (build-launcher.mjs) as the linux
+ * files: for a Grafana on Alpine (musl, e.g. the stock grafana/grafana image that docker compose runs),
+ * which cannot start the glibc Node inside the executables and reaches a sidecar anyway.
+ */
+function keepLauncher(options) {
+  const choice = process.env.TRIBUTARY_PLUGIN_EXECUTABLES ?? '';
+  if (choice === '' || choice === 'self-contained') return false;
+  if (choice !== 'launcher') throw new Error(`TRIBUTARY_PLUGIN_EXECUTABLES=${choice}: expected self-contained (default) or launcher`);
+  const missing = options.targets.map((t) => path.join(options.outDir, `${executableName()}_${t}`)).filter((f) => !existsSync(f));
+  if (missing.length) throw new Error(`TRIBUTARY_PLUGIN_EXECUTABLES=launcher but ${missing.join(', ')} missing: run scripts/build-launcher.mjs first`);
+  console.log(`build-executables: TRIBUTARY_PLUGIN_EXECUTABLES=launcher: ${options.targets.join(', ')} stay the POSIX launcher`);
+  return true;
+}
+
 async function main() {
   const options = parseArgs(process.argv.slice(2));
+  if (keepLauncher(options)) return;
   const blob = await writeBlob(options.cacheDir);
   mkdirSync(options.outDir, { recursive: true });
   const written = [];
