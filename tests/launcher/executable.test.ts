@@ -58,9 +58,13 @@ function isRunning(pid: number): boolean {
 const noSidecar = () => ({ TRIBUTARY_DEFAULT_SOCKET: path.join(tempDir('trx-'), 'absent', 'plugin.sock') });
 
 describe('the Node inside the executable', () => {
-  it('is the Node LTS the Docker images use too (one version for the whole project)', () => {
+  it('is the Node LTS the Docker images use too, Dockerfile and compose defaults (one version for the whole project)', () => {
     const dockerfile = readFileSync(path.join(repoRoot, 'Dockerfile'), 'utf8');
     expect(/^ARG NODE_VERSION=(\S+)$/m.exec(dockerfile)?.[1]).toBe(NODE_RUNTIME.version);
+    const compose = readFileSync(path.join(repoRoot, 'docker-compose.yaml'), 'utf8');
+    const composeDefaults = [...compose.matchAll(/NODE_VERSION: \$\{NODE_VERSION:-([^}]+)\}/g)].map((m) => m[1]);
+    expect(composeDefaults.length).toBeGreaterThan(0);
+    expect(new Set(composeDefaults)).toEqual(new Set([NODE_RUNTIME.version]));
     expect(Number(NODE_RUNTIME.version.split('.')[0]) % 2).toBe(0); // even majors are the LTS lines
   });
 });
