@@ -6,7 +6,8 @@
 #   - `backend` runs the Node sidecar on the unix socket /run/tributary/plugin.sock.
 # Grafana itself stays the stock grafana/grafana image (see docker-compose.yaml for why).
 
-ARG NODE_VERSION=24
+# The same Node LTS as inside the plugin executables (backend/launcher/node-runtime.json; a test keeps them equal).
+ARG NODE_VERSION=24.22.3
 
 # ---- build: npm ci + npm run build ------------------------------------------------------------------
 # Debian-based (glibc) so native dev dependencies (esbuild, swc, ...) come as prebuilt binaries.
@@ -17,6 +18,10 @@ WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY . .
+# Stock grafana/grafana images are Alpine (musl): they cannot start the glibc Node inside the
+# self-contained executables (docs/install.md). Compose always reaches the sidecar, so the plugin it
+# mounts keeps the POSIX launcher as dist/gpx_tributary_linux_*, which runs under busybox sh.
+ARG TRIBUTARY_PLUGIN_EXECUTABLES=launcher
 RUN npm run build \
  && test -f dist/plugin.json \
  && test -f dist/module.js \

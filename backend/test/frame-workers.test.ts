@@ -4,6 +4,7 @@
  * QueryError keeps its status across the thread hop.
  */
 import { tableFromIPC } from 'apache-arrow';
+import { readFileSync } from 'node:fs';
 import { FrameWorkerPool } from '../src/sdk/workers/pool';
 import { buildTestBundle } from './helpers/harness';
 
@@ -19,10 +20,11 @@ const logger = {
 };
 
 let pool: FrameWorkerPool;
+let script: string;
 
 beforeAll(() => {
-  const script = buildTestBundle('frame-worker', 'backend/test/fixtures/frame-worker-main.ts');
-  pool = new FrameWorkerPool({ script, size: 2, maxHeapMiB: 64, logger });
+  script = buildTestBundle('frame-worker', 'backend/test/fixtures/frame-worker-main.ts');
+  pool = new FrameWorkerPool({ entry: { file: script }, size: 2, maxHeapMiB: 64, logger });
 });
 
 afterAll(() => pool.close());
@@ -80,8 +82,18 @@ test('a QueryError thrown in the worker keeps its status and source', async () =
   await expect(pool.run('test.unknown', {}, 'U', 'ARROW', never)).rejects.toThrow('no frame task named "test.unknown" is registered');
 });
 
+test("a thread can also start from the entry script's source (how single-executable builds run it)", async () => {
+  const fromSource = new FrameWorkerPool({ entry: { source: readFileSync(script, 'utf8') }, size: 1, maxHeapMiB: 64, logger });
+  try {
+    const [encoded] = await fromSource.run('test.rows', { rows: 7 }, 'E', 'ARROW', never);
+    expect(tableFromIPC(encoded.bytes).numRows).toBe(7);
+  } finally {
+    await fromSource.close();
+  }
+});
+
 test('after close, tasks are refused with a clear error', async () => {
-  const closing = new FrameWorkerPool({ script: buildTestBundle('frame-worker', 'backend/test/fixtures/frame-worker-main.ts'), size: 1, maxHeapMiB: 64, logger });
+  const closing = new FrameWorkerPool({ entry: { file: buildTestBundle('frame-worker', 'backend/test/fixtures/frame-worker-main.ts') }, size: 1, maxHeapMiB: 64, logger });
   const running = closing.run('test.spin', {}, 'S', 'ARROW', never).catch((e: Error) => e);
   await closing.close();
   expect(await running).toEqual(new Error('the plugin is shutting down'));

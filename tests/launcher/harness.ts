@@ -6,12 +6,17 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, existsSync, readFileSync, readdirSync, symlinkSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, openSync, readFileSync, readSync, readdirSync, readlinkSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { clientFor, repoRoot, serviceDefinitions, tempDir, unary, within, type Handshake } from '../support/goplugin';
 
 export const LAUNCHER_SOURCE = path.join(repoRoot, 'backend', 'launcher', 'gpx_tributary.sh');
 export const BUNDLE = path.join(repoRoot, 'dist', 'backend', 'main.js');
+
+/** The Node binary inside the self-contained executables (scripts/build-executables.mjs). */
+export const NODE_RUNTIME: { version: string; targets: Record<string, { package: string; integrity: string }> } = JSON.parse(
+  readFileSync(path.join(repoRoot, 'backend', 'launcher', 'node-runtime.json'), 'utf8'),
+);
 
 /** Node's process.arch → Go's GOARCH, as in the launcher file names. */
 const GOARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64' };
@@ -88,9 +93,12 @@ export interface RunningPlugin {
   stderrIncludes(text: string): Promise<void>;
 }
 
-/** Starts `file` the way go-plugin's cmd runner does: its own stdio pipes, exactly `env`. */
-export function startPlugin(shell: ShellUnderTest, file: string, env: Record<string, string>): RunningPlugin {
-  const [command, ...args] = shell.argv.length > 0 ? [...shell.argv, file] : [file];
+/**
+ * Starts `file` the way go-plugin's cmd runner does: its own stdio pipes, exactly `env` (and no
+ * arguments: `extraArgs` is for runs by hand).
+ */
+export function startPlugin(shell: ShellUnderTest, file: string, env: Record<string, string>, extraArgs: string[] = []): RunningPlugin {
+  const [command, ...args] = [...shell.argv, file, ...extraArgs];
   const fullEnv = shell.path && env.PATH === undefined ? { ...env, PATH: shell.path } : env;
   const child = spawn(command, args, { env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -213,4 +221,36 @@ export function requireBuiltBundle(): string {
     throw new Error(`${path.relative(repoRoot, BUNDLE)} is missing: run npm run build first`);
   }
   return BUNDLE;
+}
+
+function startsWithElfMagic(file: string): boolean {
+  const fd = openSync(file, 'r');
+  try {
+    const head = Buffer.alloc(4);
+    readSync(fd, head, 0, 4, 0);
+    return head.equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46]));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * The built self-contained executable dist/gpx_tributary_linux_<arch> (Node + bundle in one ELF file);
+ * fails with a clear message when dist/ holds the POSIX launcher there instead, or nothing.
+ */
+export function requireBuiltExecutable(target = `linux_${GOARCH[process.arch] ?? process.arch}`): string {
+  const file = path.join(repoRoot, 'dist', `gpx_tributary_${target}`);
+  if (!existsSync(file) || !startsWithElfMagic(file)) {
+    throw new Error(`${path.relative(repoRoot, file)} is not the self-contained executable: run npm run build (or npm run build:executables) first`);
+  }
+  return file;
+}
+
+/** The file a process runs (/proc/<pid>/exe, Linux). */
+export function processExecutable(pid: number): string | undefined {
+  try {
+    return readlinkSync(`/proc/${pid}/exe`);
+  } catch {
+    return undefined;
+  }
 }

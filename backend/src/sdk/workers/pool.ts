@@ -16,9 +16,12 @@ import type { WireFormat } from '../wire/messages';
 import type { EncodedFrame } from './encoded-frame';
 import { FRAME_WORKER_MARKER, type ResultMessage, type TaskMessage } from './protocol';
 
+/** What each thread starts: the entry script's file, or its source (evaluated; single-executable builds). */
+export type WorkerEntry = { file: string } | { source: string };
+
 export interface FrameWorkerPoolOptions {
   /** The entry script to start in each thread (it must call `serve()` with the same plugin). */
-  script: string;
+  entry: WorkerEntry;
   /** Threads at most. */
   size: number;
   /** V8 old-space cap per thread: a runaway task dies alone (answered 500) instead of the process. */
@@ -101,7 +104,9 @@ export class FrameWorkerPool {
   }
 
   private spawn(): Slot {
-    const worker = new Worker(this.options.script, {
+    const { entry } = this.options;
+    const worker = new Worker('file' in entry ? entry.file : entry.source, {
+      eval: 'source' in entry,
       workerData: { [FRAME_WORKER_MARKER]: true },
       resourceLimits: { maxOldGenerationSizeMb: this.options.maxHeapMiB },
       stdout: true,

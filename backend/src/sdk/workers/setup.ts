@@ -1,8 +1,15 @@
-/** Decides whether this process gets a frame worker pool, and sizes it to the machine. */
+/** Decides whether this process gets a frame worker pool, what its threads start, and how many. */
 import { existsSync } from 'node:fs';
 import os from 'node:os';
+import sea from 'node:sea';
 import type { Logger, PluginDefinition } from '../types';
-import { FrameWorkerPool } from './pool';
+import { FrameWorkerPool, type WorkerEntry } from './pool';
+
+/**
+ * In a single-executable build the entry script is not a file a thread can start, so such builds
+ * embed the plugin's entry bundle as this asset, and worker threads evaluate it.
+ */
+export const FRAME_WORKER_ASSET = 'frame-worker.js';
 
 /** One thread per CPU beyond the one serving gRPC and streams, at least one, at most four. */
 export function defaultWorkerCount(): number {
@@ -24,10 +31,23 @@ export function createFrameWorkerPool(
     logger.info('query worker threads are off; frame tasks run on the main thread');
     return undefined;
   }
-  // A worker starts the entry script again; only a JavaScript file on disk can be started that way.
-  if (!script || !/\.[cm]?js$/.test(script) || !existsSync(script)) {
+  const entry = workerEntry(script);
+  if (!entry) {
     logger.warn('frame tasks run on the main thread: the entry script cannot be started as a worker thread', { script: script ?? '' });
     return undefined;
   }
-  return new FrameWorkerPool({ script, size, maxHeapMiB: WORKER_HEAP_MIB, logger });
+  return new FrameWorkerPool({ entry, size, maxHeapMiB: WORKER_HEAP_MIB, logger });
+}
+
+/** A worker starts the entry script again: a JavaScript file on disk, or the executable's embedded asset. */
+function workerEntry(script: string | undefined): WorkerEntry | undefined {
+  if (sea.isSea()) {
+    try {
+      return { source: sea.getAsset(FRAME_WORKER_ASSET, 'utf8') };
+    } catch {
+      return undefined;
+    }
+  }
+  if (!script || !/\.[cm]?js$/.test(script) || !existsSync(script)) return undefined;
+  return { file: script };
 }
