@@ -45,4 +45,4 @@ RUN mkdir -p /run/tributary \
  && chmod 0770 /run/tributary
 USER 472:0
 ENV NODE_ENV=production
-CMD ["node", "dist/backend/main.js", "--listen", "unix:/run/tributary/plugin.sock"]
+CMD ["node", "--initial-heap-size=64", "dist/backend/main.js", "--listen", "unix:/run/tributary/plugin.sock"]

@@ -118,6 +118,7 @@ async function writeBlob(cacheDir) {
     main: script,
     output: blob,
     assets: { 'frame-worker.js': workerScript },
+    execArgv: RUNTIME.execArgv,
     disableExperimentalSEAWarning: true,
     useSnapshot: false,
     useCodeCache: false,

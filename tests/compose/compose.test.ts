@@ -132,7 +132,7 @@ describe('services', () => {
     const healthScript = (backend.healthcheck!.test as string[]).find((part) => part.endsWith('.mjs'))!;
     expect(existsSync(path.join(out, healthScript))).toBe(true);
     // main.js comes from scripts/build-backend.mjs, whose default output is dist/backend/main.js.
-    expect(commandOf(backend).slice(0, 2)).toEqual(['node', 'dist/backend/main.js']);
+    expect(commandOf(backend).slice(0, 3)).toEqual(['node', '--initial-heap-size=64', 'dist/backend/main.js']);
     expect(readFileSync(path.join(repoRoot, 'scripts', 'build-backend.mjs'), 'utf8')).toContain("'dist', 'backend', 'main.js'");
   });
 

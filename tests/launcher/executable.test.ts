@@ -70,6 +70,23 @@ describe('the Node inside the executable', () => {
 });
 
 describe('self-contained executable in managed mode', () => {
+  it('gets the same Node flags as every other way the backend runs (launcher, Dockerfile, compose, npm run sidecar)', async () => {
+    const flags = NODE_RUNTIME.execArgv.join(' ');
+    expect(flags).toBe('--initial-heap-size=64');
+    const read = (file: string): string => readFileSync(path.join(repoRoot, file), 'utf8');
+    expect(read('backend/launcher/gpx_tributary.sh')).toContain(`exec "$node" ${flags} "$bundle" "$@"`);
+    for (const file of ['Dockerfile', 'docker-compose.yaml']) {
+      expect(read(file)).toContain(`["node", ${NODE_RUNTIME.execArgv.map((f) => JSON.stringify(f)).join(', ')}, "dist/backend/main.js"`);
+    }
+    expect(JSON.parse(read('package.json')).scripts.sidecar).toBe(`node ${flags} dist/backend/main.js --listen unix:/tmp/tributary.sock`);
+    // The executable hands them to its own Node (the SEA config's execArgv); the backend logs its flags.
+    const plugin = start(grafanaPluginEnv({ ...noSidecar(), PLUGIN_UNIX_SOCKET_DIR: tempDir('trx-') }));
+    parseHandshake(await plugin.firstLine);
+    await plugin.stderrIncludes('plugin serving');
+    const serving = plugin.stderr().split('\n').map((l) => (l.startsWith('{') ? JSON.parse(l) : {})).find((l) => l['@message'] === 'plugin serving');
+    expect(serving).toMatchObject({ node: `v${NODE_RUNTIME.version}`, nodeFlags: flags });
+  });
+
   it('serves Grafana with nothing but go-plugin environment (no PATH, no node): health, QueryData, a live stream', async () => {
     const socketDir = tempDir('trx-');
     const plugin = start(grafanaPluginEnv({ ...noSidecar(), PLUGIN_UNIX_SOCKET_DIR: socketDir }));

@@ -268,6 +268,8 @@ async function start(definition: PluginDefinition<unknown>, options: ServeOption
     pluginVersion: definition.version,
     protocolVersion: version,
     pid: process.pid,
+    node: process.version,
+    nodeFlags: process.execArgv.join(' '),
   });
   const resetLimit = streamResetLimitWarning();
   if (resetLimit) logger.warn(resetLimit);
