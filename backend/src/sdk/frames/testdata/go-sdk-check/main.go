@@ -13,7 +13,8 @@ import (
 // SDK's MarshalArrow of each next to it as <file>.go.arrow (to compare with our Arrow).
 //
 // This produced ../go-sdk-v0.299.0-mixed.{json,arrow} from the frame `mixedFrame()` in
-// ../../frames.test.ts (written with frameToArrow): `go mod tidy && go run . mixed.arrow`.
+// ../../frames.test.ts (written with frameToArrow): `go run . mixed.arrow`. The golden fixtures in
+// ../sdk-golden come from the sibling program ./write-golden.
 func main() {
 	for _, path := range os.Args[1:] {
 		b, err := os.ReadFile(path)
