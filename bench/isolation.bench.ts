@@ -26,6 +26,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import nodeRuntime from '../backend/launcher/node-runtime.json';
 import { pluginContext, spawnPlugin, type PluginProcess } from '../backend/test/helpers/harness';
 import { connect, unary, within, type Clients } from '../tests/support/goplugin';
 import { MiB, Samples, epochNow, fmt, procCpuMs, procStatusBytes, ratio, sleep } from './support';
@@ -357,7 +358,8 @@ async function coordinator(): Promise<void> {
   if (!existsSync(bundle)) throw new Error(`${bundle} is missing; run npm run build first`);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'iso-bench-'));
   const socket = path.join(dir, 'plugin.sock');
-  const sidecar: PluginProcess = spawnPlugin(bundle, { PATH: process.env.PATH }, ['--listen', `unix:${socket}`]);
+  // With the Node flags every product run mode passes (backend/launcher/node-runtime.json).
+  const sidecar: PluginProcess = spawnPlugin(bundle, { PATH: process.env.PATH }, ['--listen', `unix:${socket}`], nodeRuntime.execArgv);
   let sidecarExit: string | undefined;
   void sidecar.exited.then(({ code, signal }) => (sidecarExit = `exit ${code ?? signal}`));
   let observerChild: ChildProcess | undefined;

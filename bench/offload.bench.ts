@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import nodeRuntime from '../backend/launcher/node-runtime.json';
 import { connect, unary, type Clients } from '../tests/support/goplugin';
 
 const bundle = path.resolve('dist', 'backend', 'main.js');
@@ -25,7 +26,7 @@ interface Sidecar {
 
 async function start(args: string[]): Promise<Sidecar> {
   const socket = path.join(mkdtempSync(path.join(os.tmpdir(), 'offload-bench-')), 'plugin.sock');
-  const child = spawn(process.execPath, [bundle, '--listen', `unix:${socket}`, '--log-level', 'warn', ...args], { stdio: 'ignore' });
+  const child = spawn(process.execPath, [...nodeRuntime.execArgv, bundle, '--listen', `unix:${socket}`, '--log-level', 'warn', ...args], { stdio: 'ignore' });
   for (let i = 0; i < 100 && !existsSync(socket); i++) await new Promise((r) => setTimeout(r, 50));
   return { child, c: connect({ network: 'unix', address: socket }) };
 }

@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -20,23 +21,51 @@ type Paths struct {
 	Reference string
 }
 
-// FindPaths locates the repo from the conformance module directory (go test runs in the package
-// directory) and checks that dist/ has been built.
-func FindPaths() (*Paths, error) {
+// repoRoot is the directory above the working directory that holds conformance/go.mod.
+func repoRoot() (string, error) {
 	wd, err := os.Getwd()
 	if err != nil {
-		return nil, err
+		return "", err
 	}
 	dir := wd
 	for {
 		if _, err := os.Stat(filepath.Join(dir, "conformance", "go.mod")); err == nil {
-			break
+			return dir, nil
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			return nil, fmt.Errorf("cannot find the repository root (a directory with conformance/go.mod) above %s", wd)
+			return "", fmt.Errorf("cannot find the repository root (a directory with conformance/go.mod) above %s", wd)
 		}
 		dir = parent
+	}
+}
+
+// NodeFlags are the flags every Node that runs the backend gets (backend/launcher/node-runtime.json
+// execArgv), so the suite's sidecar runs as the product's does.
+func NodeFlags() ([]string, error) {
+	dir, err := repoRoot()
+	if err != nil {
+		return nil, err
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "backend", "launcher", "node-runtime.json"))
+	if err != nil {
+		return nil, err
+	}
+	var runtimeFile struct {
+		ExecArgv []string `json:"execArgv"`
+	}
+	if err := json.Unmarshal(raw, &runtimeFile); err != nil {
+		return nil, fmt.Errorf("backend/launcher/node-runtime.json: %w", err)
+	}
+	return runtimeFile.ExecArgv, nil
+}
+
+// FindPaths locates the repo from the conformance module directory (go test runs in the package
+// directory) and checks that dist/ has been built.
+func FindPaths() (*Paths, error) {
+	dir, err := repoRoot()
+	if err != nil {
+		return nil, err
 	}
 	dist := os.Getenv("TRIBUTARY_DIST")
 	if dist == "" {

@@ -39,11 +39,15 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-// StartSidecar starts the bundled backend in sidecar mode on a unix socket in dir and waits
+// StartSidecar starts the bundled backend in sidecar mode (with the product's Node flags) on a unix socket in dir and waits
 // until the socket accepts connections.
 func StartSidecar(mainJS, dir string) (*Sidecar, error) {
 	sock := filepath.Join(dir, "plugin.sock")
-	cmd := exec.Command("node", mainJS, "--listen", "unix:"+sock)
+	flags, err := NodeFlags()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command("node", append(flags, mainJS, "--listen", "unix:"+sock)...)
 	cmd.Env = os.Environ()
 	s := &Sidecar{Cmd: cmd, Socket: sock, stderr: &lockedBuffer{}, exited: make(chan struct{})}
 	cmd.Stderr = s.stderr

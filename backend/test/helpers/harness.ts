@@ -85,9 +85,10 @@ export class PluginProcess {
   }
 }
 
-export function spawnPlugin(bundle: string, env: NodeJS.ProcessEnv, args: string[] = []): PluginProcess {
+/** Starts `node [nodeArgs] bundle [args]`. */
+export function spawnPlugin(bundle: string, env: NodeJS.ProcessEnv, args: string[] = [], nodeArgs: string[] = []): PluginProcess {
   if (!existsSync(bundle)) throw new Error(`${bundle} is missing: run npm run build first`);
-  const child = spawn(process.execPath, [bundle, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeArgs, bundle, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
   return new PluginProcess(child);
 }
 
