@@ -9,33 +9,11 @@ import { DEFAULT_SETTINGS } from '../shared/settings';
 import { validateSettings } from '../shared/validation';
 import type { TributaryJsonData } from '../types';
 import { ConfigEditor } from './ConfigEditor';
-
-function settings(jsonData: TributaryJsonData): DataSourceSettings<TributaryJsonData> {
-  return {
-    id: 1,
-    uid: 'trib-uid',
-    orgId: 1,
-    name: 'Tributary',
-    type: 'tributary-streaming-datasource',
-    typeName: 'Tributary',
-    typeLogoUrl: '',
-    access: 'proxy',
-    url: '',
-    user: '',
-    database: '',
-    basicAuth: false,
-    basicAuthUser: '',
-    isDefault: false,
-    jsonData,
-    secureJsonFields: {},
-    readOnly: false,
-    withCredentials: false,
-  };
-}
+import { datasourceSettings } from '../test/datasourceSettings';
 
 /** Hosts the editor the way Grafana's settings page does: it owns the options and re-renders on change. */
 function Host({ initial, onSaved }: { initial: TributaryJsonData; onSaved: (o: DataSourceSettings<TributaryJsonData>) => void }) {
-  const [options, setOptions] = useState(settings(initial));
+  const [options, setOptions] = useState(datasourceSettings(initial));
   return (
     <ConfigEditor
       options={options}

@@ -1,30 +1,10 @@
 /** The ConfigEditor as Grafana's datasource settings page hosts it: it owns the options. */
 import React, { useState } from 'react';
-import type { DataSourceSettings } from '@grafana/data';
 
 import { ConfigEditor } from '../../../../src/components/ConfigEditor';
-import type { TributaryJsonData } from '../../../../src/types';
+import { datasourceSettings } from '../../../../src/test/datasourceSettings';
 
-const initial: DataSourceSettings<TributaryJsonData> = {
-  id: 1,
-  uid: 'tributary',
-  orgId: 1,
-  name: 'Tributary',
-  type: 'tributary-streaming-datasource',
-  typeName: 'Tributary',
-  typeLogoUrl: '',
-  access: 'proxy',
-  url: '',
-  user: '',
-  database: '',
-  basicAuth: false,
-  basicAuthUser: '',
-  isDefault: true,
-  jsonData: { maxSeries: 20 },
-  secureJsonFields: {},
-  readOnly: false,
-  withCredentials: false,
-};
+const initial = datasourceSettings({ maxSeries: 20 }, 'tributary');
 
 export function ConfigEditorView() {
   const [options, setOptions] = useState(initial);
