@@ -80,7 +80,7 @@ function makeStaleSocket(socket: string): void {
 
 describe('SIGTERM in the middle of requests', () => {
   test.each(['sidecar', 'managed'] as const)(
-    '%s: exits within the documented bound; an aborted handler answers, one that ignores its signal ends UNAVAILABLE',
+    '%s: exits within the documented bound; an aborted handler answers, one that ignores its signal ends UNAVAILABLE, a worker thread spinning is stopped',
     async (mode) => {
       let plugin: PluginProcess;
       let socket: string;
@@ -97,7 +97,8 @@ describe('SIGTERM in the middle of requests', () => {
       const ctx = pluginContext({ uid: `hang-${mode}`, jsonData: { hangDispose: true } });
       const polite = queryOutcome(c, ctx, 'busy');
       const stubborn = queryOutcome(c, ctx, 'stubborn');
-      await started(c, ctx, 2);
+      const spinning = queryOutcome(c, ctx, 'spin-worker');
+      await started(c, ctx, 3);
 
       const signalled = Date.now();
       plugin.child.kill('SIGTERM');
@@ -111,6 +112,10 @@ describe('SIGTERM in the middle of requests', () => {
       // The stubborn one was ended by the SDK with a status Grafana reports as "plugin unavailable".
       const ended = await stubborn;
       expect(ended.error).toMatchObject({ code: grpc.status.UNAVAILABLE, details: 'the plugin is shutting down' });
+      // The frame task spinning in a worker thread was stopped by terminating its thread.
+      const stopped = await spinning;
+      expect(stopped.error).toBeUndefined();
+      expect(stopped.response.responses.Q).toMatchObject({ status: 503, error: 'query Q was stopped: the plugin is shutting down' });
 
       await plugin.waitForMessage('calls whose handler ignored the abort end UNAVAILABLE');
       await plugin.waitForMessage('datasource instances did not finish disposing before the shutdown deadline; stopping anyway');

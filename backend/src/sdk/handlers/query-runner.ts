@@ -15,7 +15,7 @@ import {
 } from '../types';
 import type { WireDataQuery, WireFormat } from '../wire/messages';
 import { USER_ERROR_STATUS, errorSourceForStatus } from './error-source';
-import { errorMessage } from './runtime';
+import { CLIENT_CANCELLED, errorMessage } from './runtime';
 import { timeRangeFailure } from './time-range';
 
 export function decodeDataQuery(wire: WireDataQuery): DataQuery {
@@ -98,7 +98,13 @@ export async function executeQuery(
     }
     return response;
   } catch (err) {
-    if (ctx.signal.aborted) return failure(`query ${query.refId} was cancelled`, 499, 'downstream');
+    if (ctx.signal.aborted) {
+      // Cancelled by Grafana (499, the caller's doing) or stopped by the plugin itself (shutdown: 503).
+      const reason = errorMessage(ctx.signal.reason);
+      return reason === CLIENT_CANCELLED
+        ? failure(`query ${query.refId} was cancelled`, 499, 'downstream')
+        : failure(`query ${query.refId} was stopped: ${reason}`, 503, 'plugin');
+    }
     if (err instanceof QueryError) return failure(err.message, err.status, err.source);
     ctx.logger.error('query failed', { error: err, stack: (err as Error)?.stack });
     return failure(`query ${query.refId} failed: ${errorMessage(err)}`, 500, 'plugin');

@@ -80,6 +80,9 @@ export async function resolveInstance(rt: HandlerRuntime, wire: WirePluginContex
   }
 }
 
+/** The abort reason of a call its client cancelled (other reasons come from the plugin: shutdown). */
+export const CLIENT_CANCELLED = 'the call was cancelled by the client';
+
 export interface ActiveCall {
   readonly signal: AbortSignal;
   finish(outcome: RequestOutcome): void;
@@ -96,7 +99,7 @@ type CancellableCall = EventEmitter & { cancelled?: boolean; destroyed?: boolean
 export function trackCall(rt: HandlerRuntime, endpoint: Endpoint, kind: CallKind, call: CancellableCall): ActiveCall {
   const tracked = rt.calls.begin(kind);
   const done = rt.metrics.startRequest(endpoint);
-  const onCancel = (): void => tracked.abort('the call was cancelled by the client');
+  const onCancel = (): void => tracked.abort(CLIENT_CANCELLED);
   call.on('cancelled', onCancel);
   call.on('close', onCancel);
   if (call.cancelled || call.destroyed) onCancel();
