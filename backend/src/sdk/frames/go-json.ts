@@ -124,17 +124,34 @@ const writeString: Write = (v, style) => goString(String(v), style);
 const writeBool: Write = (v) => (v ? 'true' : 'false');
 const writeAny: Write = goAny;
 
-const knownKeys = new WeakMap<readonly KeySpec[], Set<string>>();
+interface StructKeys {
+  known: Set<string>;
+  /** `"key":` per spec, per style (index 0: plain, 1: HTML-escaped); written for every frame, so kept. */
+  prefixes: [string[], string[]];
+}
+
+const structKeys = new WeakMap<readonly KeySpec[], StructKeys>();
+
+function keysOf(specs: readonly KeySpec[]): StructKeys {
+  let keys = structKeys.get(specs);
+  if (!keys) {
+    const prefixes = (html: boolean) => specs.map(([key]) => `${goString(key, { html })}:`);
+    keys = { known: new Set(specs.map(([key]) => key)), prefixes: [prefixes(false), prefixes(true)] };
+    structKeys.set(specs, keys);
+  }
+  return keys;
+}
 
 function writeStruct(value: unknown, specs: readonly KeySpec[], style: GoJSONStyle): string {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return goAny(value, style);
   const obj = value as Record<string, unknown>;
   const parts: string[] = [];
-  let known = knownKeys.get(specs);
-  if (!known) knownKeys.set(specs, (known = new Set(specs.map(([key]) => key))));
-  for (const [key, omit, write] of specs) {
+  const { known, prefixes } = keysOf(specs);
+  const prefix = prefixes[style.html ? 1 : 0];
+  for (let i = 0; i < specs.length; i++) {
+    const [key, omit, write] = specs[i];
     const v = obj[key];
-    if (!omit(v)) parts.push(`${goString(key, style)}:${write(v, style)}`);
+    if (!omit(v)) parts.push(prefix[i] + write(v, style));
   }
   for (const key of Object.keys(obj)) {
     const v = obj[key];
