@@ -43,10 +43,29 @@ export function frameToArrow(frame: Frame): Uint8Array {
   if (frame.meta) metadata.push(['meta', metaToGoJSON(frame.meta, GO_JSON)]);
   metadata.push(['name', frame.name ?? ''], ['refId', frame.refId ?? '']);
   const fields = frame.fields.map(ipcField);
-  // The encoded schema is cached under everything it contains (the field objects are plain data).
-  const schemaKey = JSON.stringify([metadata, fields]);
+  // The encoded schema is cached under everything it contains.
+  const schemaKey = schemaKeyOf(metadata, frame.fields, fields);
   const columns = frame.fields.map((field) => ipcColumn(field, rows));
   return writeIpcFile({ fields, metadata }, schemaKey, rows, columns);
+}
+
+/**
+ * A text that differs whenever the schema would: every string JSON-quoted (so self-delimiting), the
+ * frame field type (which decides the Arrow type), nullability. Built flat: this runs for every frame.
+ */
+function schemaKeyOf(metadata: [string, string][], fields: readonly Field[], ipcFields: IpcField[]): string {
+  let key = pairsKey(metadata);
+  for (let i = 0; i < ipcFields.length; i++) {
+    const f = ipcFields[i];
+    key += `${JSON.stringify(f.name)}${fields[i].type}${f.nullable ? '?' : '!'}${pairsKey(f.metadata)}`;
+  }
+  return key;
+}
+
+function pairsKey(pairs: [string, string][]): string {
+  let key = '{';
+  for (const [k, v] of pairs) key += JSON.stringify(k) + JSON.stringify(v);
+  return key + '}';
 }
 
 function ipcField(field: Field): IpcField {

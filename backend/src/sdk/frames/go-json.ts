@@ -65,6 +65,9 @@ function padExponent(s: string): string {
 function confFloat(v: unknown): string {
   if (typeof v !== 'number' || !Number.isFinite(v)) return 'null';
   if (v === 0) return Object.is(v, -0) ? '-0' : '0';
+  // The usual case (e.g. an interval in ms) needs no exponent; a double in this range never prints as 1e+06.
+  const magnitude = Math.abs(v);
+  if (magnitude >= 1e-4 && magnitude < 1e6) return String(v);
   const exponential = v.toExponential(); // shortest digits, e.g. "1.5e-5"
   const e = exponential.indexOf('e');
   const exp = Number(exponential.slice(e + 1));
@@ -124,19 +127,60 @@ const writeString: Write = (v, style) => goString(String(v), style);
 const writeBool: Write = (v) => (v ? 'true' : 'false');
 const writeAny: Write = goAny;
 
-const knownKeys = new WeakMap<readonly KeySpec[], Set<string>>();
+interface StructKeys {
+  known: Set<string>;
+  /** Spec index by key. */
+  index: Map<string, number>;
+  /** Specs written even when their key is absent (their omit() is false for undefined). */
+  alwaysWritten: number[];
+  /** `"key":` per spec, per style (index 0: plain, 1: HTML-escaped); written for every frame, so kept. */
+  prefixes: [string[], string[]];
+}
+
+const structKeys = new WeakMap<readonly KeySpec[], StructKeys>();
+
+function keysOf(specs: readonly KeySpec[]): StructKeys {
+  let keys = structKeys.get(specs);
+  if (!keys) {
+    const prefixes = (html: boolean) => specs.map(([key]) => `${goString(key, { html })}:`);
+    keys = {
+      known: new Set(specs.map(([key]) => key)),
+      index: new Map(specs.map(([key], i) => [key, i])),
+      alwaysWritten: specs.flatMap(([, omit], i) => (omit(undefined) ? [] : [i])),
+      prefixes: [prefixes(false), prefixes(true)],
+    };
+    structKeys.set(specs, keys);
+  }
+  return keys;
+}
 
 function writeStruct(value: unknown, specs: readonly KeySpec[], style: GoJSONStyle): string {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return goAny(value, style);
   const obj = value as Record<string, unknown>;
   const parts: string[] = [];
-  let known = knownKeys.get(specs);
-  if (!known) knownKeys.set(specs, (known = new Set(specs.map(([key]) => key))));
-  for (const [key, omit, write] of specs) {
-    const v = obj[key];
-    if (!omit(v)) parts.push(`${goString(key, style)}:${write(v, style)}`);
+  const { known, index, alwaysWritten, prefixes } = keysOf(specs);
+  const prefix = prefixes[style.html ? 1 : 0];
+  const own = Object.keys(obj);
+  // A plain object has no other properties than its own keys: only the specs it sets (and those written
+  // whatever) are looked at, in spec order, instead of every spec (a config has ~20, a frame sets 1-2).
+  const plain = Object.getPrototypeOf(obj) === Object.prototype || Object.getPrototypeOf(obj) === null;
+  let visit: Iterable<number>;
+  if (plain) {
+    const present = alwaysWritten.slice();
+    for (const key of Object.getOwnPropertyNames(obj)) {
+      const i = index.get(key);
+      if (i !== undefined && !alwaysWritten.includes(i)) present.push(i);
+    }
+    visit = present.sort((a, b) => a - b);
+  } else {
+    visit = specs.keys();
   }
-  for (const key of Object.keys(obj)) {
+  for (const i of visit) {
+    const [key, omit, write] = specs[i];
+    const v = obj[key];
+    if (!omit(v)) parts.push(prefix[i] + write(v, style));
+  }
+  for (const key of own) {
     const v = obj[key];
     if (known.has(key) || v === undefined || typeof v === 'function') continue;
     parts.push(`${goString(key, style)}:${goAny(v, style)}`);
@@ -190,20 +234,25 @@ const MAPPING_OPTION_SPECS: readonly KeySpec[] = [
   ['match', isNil, writeString],
   ['result', isNil, writeMappingResult],
 ];
+const writeValueMappingOptions: Write = (opts, s) => {
+  if (!opts || typeof opts !== 'object') return goAny(opts, s);
+  const o = opts as Record<string, unknown>;
+  const keys = Object.keys(o).filter((k) => o[k] !== undefined).sort(compareGoStrings);
+  return `{${keys.map((k) => `${goString(k, s)}:${writeMappingResult(o[k], s)}`).join(',')}}`;
+};
+// Value mappings hold a map (sorted keys) of results; the other kinds hold a struct.
+const VALUE_MAPPING_SPECS: readonly KeySpec[] = [
+  ['type', never, writeString],
+  ['options', never, writeValueMappingOptions],
+];
+const OTHER_MAPPING_SPECS: readonly KeySpec[] = [
+  ['type', never, writeString],
+  ['options', never, structOf(() => MAPPING_OPTION_SPECS)],
+];
 const writeMapping: Write = (v, style) => {
   const m = v as { type?: unknown; options?: unknown } | null;
   if (!m || typeof m !== 'object') return goAny(v, style);
-  // Value mappings hold a map (sorted keys) of results; the other kinds hold a struct.
-  const writeOptions: Write =
-    m.type === 'value'
-      ? (opts, s) => {
-          if (!opts || typeof opts !== 'object') return goAny(opts, s);
-          const o = opts as Record<string, unknown>;
-          const keys = Object.keys(o).filter((k) => o[k] !== undefined).sort(compareGoStrings);
-          return `{${keys.map((k) => `${goString(k, s)}:${writeMappingResult(o[k], s)}`).join(',')}}`;
-        }
-      : structOf(() => MAPPING_OPTION_SPECS);
-  return writeStruct(v, [['type', never, writeString], ['options', never, writeOptions]], style);
+  return writeStruct(v, m.type === 'value' ? VALUE_MAPPING_SPECS : OTHER_MAPPING_SPECS, style);
 };
 
 export const FIELD_CONFIG_SPECS: readonly KeySpec[] = [

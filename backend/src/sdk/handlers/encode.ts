@@ -3,7 +3,7 @@
  * request asked; status always set; frame refId filled from the response key; and a size cap that
  * replaces the biggest answers with a clear per-query 413 instead of failing the whole transport.
  */
-import { frameToArrow, frameToJSONBytes, validateFrame } from '../frames';
+import { frameToArrow, frameToJSONBytes } from '../frames';
 import type { Frame } from '../frames/model';
 import type { DataResponse } from '../types';
 import type { WireDataResponse, WireFormat } from '../wire/messages';
@@ -18,7 +18,7 @@ export const ENVELOPE_RESERVE = 64 * 1024;
 
 export function encodeFrame(frame: Frame, refId: string, format: WireFormat): Uint8Array {
   const withRefId = frame.refId ? frame : { ...frame, refId };
-  validateFrame(withRefId);
+  // Both encoders validate the frame first (a FrameError naming the field).
   return format === 'JSON' ? frameToJSONBytes(withRefId, 'all') : frameToArrow(withRefId);
 }
 

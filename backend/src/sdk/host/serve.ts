@@ -194,6 +194,8 @@ async function start(definition: PluginDefinition<unknown>, options: ServeOption
   const serverOptions: grpc.ServerOptions = {
     'grpc.max_receive_message_length': options.maxReceiveMessageBytes ?? 16 * 1024 * 1024,
     'grpc.max_send_message_length': -1,
+    // Channelz (gRPC's introspection service) is never served here; off, grpc-js skips its per-call bookkeeping.
+    'grpc.enable_channelz': 0,
     interceptors: [openCalls.interceptor],
   };
   const server = createGrpcServer(serverOptions, logger);

@@ -92,9 +92,14 @@ export const DEFAULT_MAX_INSTANCES = 256;
 /** Grafana configurations (e.g. several Grafanas on one sidecar) kept per datasource at once. */
 const MAX_CONFIGS_PER_DATASOURCE = 4;
 
+/** Same text for the same keys and values in any order; computed on every request, so kept cheap. */
 function configFingerprint(config: Record<string, string> | undefined): string {
   if (!config) return '';
-  return JSON.stringify(Object.keys(config).sort().map((k) => [k, config[k]]));
+  const keys = Object.keys(config);
+  if (keys.length > 1) keys.sort();
+  let text = '';
+  for (const key of keys) text += `${JSON.stringify(key)}:${JSON.stringify(config[key])},`;
+  return text;
 }
 
 export class InstanceManager {
@@ -136,7 +141,7 @@ export class InstanceManager {
     }
     entry.lastUsed = ++this.useCounter;
     entry.refs++;
-    this.stopIdleTimer(entry);
+    // The idle timer keeps running: when it fires while the entry is held it does nothing (see startIdleTimer).
     let instance: DataSourceInstance<unknown>;
     try {
       instance = await entry.ready;
@@ -182,10 +187,18 @@ export class InstanceManager {
     this.retire(oldest);
   }
 
+  /**
+   * (Re)starts the idle countdown when the last lease is released. A pending timer is refreshed rather
+   * than replaced: this runs once per call, and refresh() costs far less than a new timer.
+   */
   private startIdleTimer(entry: Entry): void {
-    this.stopIdleTimer(entry);
+    if (entry.idleTimer) {
+      entry.idleTimer.refresh();
+      return;
+    }
     entry.idleTimer = setTimeout(() => {
       entry.idleTimer = undefined;
+      // Held again since the countdown began: the next release starts a new one.
       if (entry.refs > 0 || entry.retired || this.entries.get(entry.key) !== entry) return;
       this.options.logger.debug('datasource instance idle; disposed', { datasourceUid: entry.settings.uid, idleMs: this.idleTimeoutMs });
       this.retire(entry);
