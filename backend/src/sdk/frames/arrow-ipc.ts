@@ -72,7 +72,9 @@ const EMPTY = new Uint8Array(0);
 
 /** One Builder for the whole process: encoding is synchronous, so it is never shared mid-message. */
 const builder = new flatbuffers.Builder(1024);
-builder.forceDefaults(true); // fixed-size messages: zero lengths are written, not omitted
+// No forceDefaults: builder.clear() before each message resets it, so zero-valued fields are left out
+// (the golden and round-trip tests pin the resulting files). The record-batch template
+// below relies on that layout.
 
 interface CachedSchema {
   /** Encapsulated schema message (continuation, length, flatbuffer, padding). */
