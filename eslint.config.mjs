@@ -7,7 +7,7 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['dist/**', '.build/**', 'node_modules/**', 'conformance/**', 'coverage/**', '.bench/**', 'playwright-report/**', 'test-results/**', 'playwright/**'],
+    ignores: ['dist/**', 'packages/*/dist/**', '.build/**', 'node_modules/**', 'conformance/**', 'coverage/**', '.bench/**', 'playwright-report/**', 'test-results/**', 'playwright/**'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
@@ -20,6 +20,26 @@ export default tseslint.config(
     rules: {
       // Unused arguments are common in interface implementations; a leading _ marks them as intended.
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true }],
+    },
+  },
+  {
+    // Outside the SDK package, only its public entries (package.json "exports") may be imported:
+    // no deep path into the package, by name or by relative path.
+    files: ['**/*.{ts,tsx,js,mjs,cjs}'],
+    ignores: ['packages/sdk/**'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          {
+            regex: '^@tributary/grafana-backend-sdk/(?!(frames|live|testing|stdout-guard)$)',
+            message: 'Import the SDK through its public entries: @tributary/grafana-backend-sdk or its /frames, /live, /testing, /stdout-guard sub-entries.',
+          },
+          {
+            regex: '(^|/)packages/sdk(/|$)|^(\\.\\./)+sdk/',
+            message: 'Import the SDK by its package name (@tributary/grafana-backend-sdk), not by a path into packages/sdk.',
+          },
+        ],
+      }],
     },
   },
   {

@@ -1,4 +1,5 @@
-// Two projects: the Node backend (with the launcher, compose and browser tests) and the React frontend (jsdom).
+// Three projects: the backend SDK package (packages/sdk), Tributary's Node backend (with the launcher,
+// compose and browser tests) and the React frontend (jsdom).
 const swc = [
   '@swc/jest',
   { jsc: { parser: { syntax: 'typescript', tsx: true }, transform: { react: { runtime: 'automatic' } }, target: 'es2022' } },
@@ -12,7 +13,16 @@ const esmPackages = [
 ];
 
 module.exports = {
+  globalSetup: '<rootDir>/scripts/jest-build-sdk.js',
   projects: [
+    {
+      displayName: 'sdk',
+      testEnvironment: 'node',
+      roots: ['<rootDir>/packages/sdk'],
+      testMatch: ['**/*.test.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+      transform: { '^.+\\.(t|j)sx?$': swc },
+    },
     {
       displayName: 'backend',
       testEnvironment: 'node',

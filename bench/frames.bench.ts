@@ -16,7 +16,7 @@ import {
   tableToIPC,
 } from 'apache-arrow';
 import { atLeast, atMost } from './support/targets';
-import { frame, frameToArrow, frameToJSON, frameToJSONBytes, numberField, timeField, timesFromMillis, type Frame } from '../backend/src/sdk/frames';
+import { frame, frameToArrow, frameToJSON, frameToJSONBytes, numberField, timeField, timesFromMillis, type Frame } from '@tributary/grafana-backend-sdk/frames';
 
 const MIN_MS = Number(process.env.BENCH_MS ?? 600);
 

@@ -23,7 +23,7 @@ import { TributaryInstance } from '../backend/src/datasource/instance';
 import { factoryContext, instanceSettings, requestContext, streamRequest } from '../backend/src/datasource/testSupport';
 import { encodeChannelPath, type StreamQuery } from '../backend/src/datasource/channelPath';
 import { atMost, verdict } from './support/targets';
-import type { StreamSender } from '../backend/src/sdk/types';
+import type { StreamSender } from '@tributary/grafana-backend-sdk';
 import { Samples, epochNow, fmt, line, ratio, sleep } from './support';
 
 const CHANNELS = Number(process.env.BENCH_STREAMS_CHANNELS ?? 100);

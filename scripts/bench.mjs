@@ -6,7 +6,6 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { protoDescriptor } from './build-backend.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const filter = process.argv[2] ?? '';
@@ -24,9 +23,12 @@ if (!existsSync(path.join(root, 'dist', 'backend', 'main.js'))) {
   console.log('bench: dist/ is not built; benchmarks that spawn the backend need `npm run build` first.');
 }
 
-// Benches that dial the backend use the SDK's own gRPC definitions; embed the .proto files as the
-// backend bundle does, because a bundle in .bench/ cannot find backend/proto relative to itself.
-const define = { __TRIBUTARY_PROTO_JSON__: JSON.stringify(protoDescriptor()) };
+// Benches that dial the backend use the SDK's own gRPC definitions (its testing entry): they come from
+// the built package, which carries the protocol descriptor.
+if (!existsSync(path.join(root, 'packages', 'sdk', 'dist', 'index.js'))) {
+  console.error('bench: the SDK package is not built; run `npm run build` (or `npm run build:sdk`) first.');
+  process.exit(1);
+}
 
 let failed = 0;
 for (const file of benches) {
@@ -39,7 +41,6 @@ for (const file of benches) {
     target: 'node20',
     format: 'cjs',
     sourcemap: 'inline',
-    define,
     logLevel: 'warning',
   });
   console.log(`\n### ${file}`);

@@ -1,24 +1,13 @@
 // Bundles the Node backend into one file that plain `node` runs without node_modules:
 //   node scripts/build-backend.mjs                        backend/src/main.ts → dist/backend/main.js
 //   node scripts/build-backend.mjs --entry E --outfile O  any other entry (tests bundle theirs into .build/test/)
-// The .proto files are embedded as a protobufjs JSON descriptor (see backend/src/sdk/wire/protos.ts),
-// so nothing else has to ship next to the bundle.
+// The SDK comes from its built package (packages/sdk, `npm run build:sdk` first), which carries the
+// protocol descriptor, so nothing else has to ship next to the bundle.
 import { build } from 'esbuild';
-import protobuf from 'protobufjs';
-import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-
-/** All our .proto files as one protobufjs JSON descriptor (field names kept as written). */
-export function protoDescriptor(dir = path.join(root, 'backend', 'proto')) {
-  const protoRoot = new protobuf.Root();
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.proto')).sort()) {
-    protobuf.parse(readFileSync(path.join(dir, file), 'utf8'), protoRoot, { keepCase: true });
-  }
-  return protoRoot.resolveAll().toJSON();
-}
 
 /** Bundles `entry` into `outfile` (CommonJS, node20). Returns esbuild's result. */
 export async function buildBackend({
@@ -37,7 +26,6 @@ export async function buildBackend({
     minifyWhitespace: true,
     minifySyntax: true,
     legalComments: 'none',
-    define: { __TRIBUTARY_PROTO_JSON__: JSON.stringify(protoDescriptor()) },
     banner: { js: '#!/usr/bin/env node' },
     logLevel,
   });

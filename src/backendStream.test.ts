@@ -12,10 +12,10 @@ import { setTemplateSrv, type BackendSrvRequest, type TemplateSrv } from '@grafa
 
 import { tributaryPlugin } from '../backend/src/datasource';
 import { factoryContext, instanceSettings as backendSettings, requestContext, streamRequest } from '../backend/src/datasource/testSupport';
-import { frameToJSON, type Frame } from '../backend/src/sdk/frames';
-import { isEncodedFrame, type EncodedFrame } from '../backend/src/sdk';
-import { RecordingSender } from '../backend/src/sdk/live/testing';
-import type { DataSourceInstance } from '../backend/src/sdk/types';
+import { frameToJSON, type Frame } from '@tributary/grafana-backend-sdk/frames';
+import { isEncodedFrame, type EncodedFrame } from '@tributary/grafana-backend-sdk';
+import { RecordingSender } from '@tributary/grafana-backend-sdk/testing';
+import type { DataSourceInstance } from '@tributary/grafana-backend-sdk';
 import type { TributaryQuery } from './shared/query';
 import { fakeBackendSrv, makeDataSource } from './test/grafana';
 import { dashboardRequest, fakeLive, type FakeLiveStream } from './test/live';

@@ -11,7 +11,7 @@ import { LiveChannelScope, LoadingState, type DataQueryResponse, type StreamingD
 import { setTemplateSrv, type TemplateSrv } from '@grafana/runtime';
 import { lastValueFrom, toArray } from 'rxjs';
 
-import { frame, frameToJSON, numberField, timeField, type Frame } from '../backend/src/sdk/frames';
+import { frame, frameToJSON, numberField, timeField, type Frame } from '@tributary/grafana-backend-sdk/frames';
 import type { TributaryQuery } from './shared/query';
 import { fakeBackendSrv, makeDataSource } from './test/grafana';
 import { dashboardRequest, fakeLive } from './test/live';

@@ -7,7 +7,7 @@
  * (managed mode), with no Node installed on the host. With arguments (`--listen ...`, `--help`) it is
  * being run by hand, e.g. as the sidecar itself, and goes straight to the backend.
  */
-import { HclogLogger, parseLogLevel } from '../src/sdk/log/logger';
+import { HclogLogger, parseLogLevel } from '@tributary/grafana-backend-sdk';
 import { chooseBackend, offersProtocolTwo, sidecarHandshake, SidecarLookupError, type BackendChoice } from './sidecar-lookup';
 
 const PARENT_CHECK_MS = 2000;

@@ -3,8 +3,8 @@
  * the launcher, go-plugin handshake on stdout); `--listen unix:/path.sock|tcp:HOST:PORT` runs it as a
  * sidecar. Options and environment variables: `node dist/backend/main.js --help` and docs/sdk.md.
  */
-import './sdk/host/guard-stdout'; // first: keeps stdout clean while the modules below load
+import './guard-stdout'; // first: keeps stdout clean while the modules below load
 import { tributaryPlugin } from './datasource';
-import { serve } from './sdk';
+import { serve } from '@tributary/grafana-backend-sdk';
 
 void serve(tributaryPlugin, { envPrefix: 'TRIBUTARY' });

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { DataFrameJSON } from '@grafana/data';
 
 import { startManaged, type PluginProcess } from '../../backend/test/helpers/harness';
-import { frameFromArrow, frameToJSON } from '../../backend/src/sdk/frames';
+import { frameFromArrow, frameToJSON } from '@tributary/grafana-backend-sdk/frames';
 import { pluginContext, provisionedDatasource } from '../launcher/grafana-calls';
 import { clientFor, repoRoot, unary, within, type Handshake } from '../support/goplugin';
 

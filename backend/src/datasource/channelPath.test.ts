@@ -1,6 +1,6 @@
 import { QUERY_RANGES, SIGNAL_KINDS, SIGNALS } from '../../../src/shared/query';
 import { DEFAULT_SETTINGS, type TributarySettings } from '../../../src/shared/settings';
-import { formatChannel, isValidChannelPath } from '../sdk/live/channel';
+import { formatChannel, isValidChannelPath } from '@tributary/grafana-backend-sdk/live';
 import { encodeChannelPath, parseChannelPath, type StreamQuery } from './channelPath';
 
 /** Small deterministic PRNG for the fuzz loops, so a failure can be replayed. */

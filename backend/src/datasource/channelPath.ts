@@ -14,7 +14,7 @@
 import { SIGNALS, isSignalKind, type SignalParams } from '../../../src/shared/query';
 import type { TributarySettings } from '../../../src/shared/settings';
 import { validateQuery } from '../../../src/shared/validation';
-import { isValidChannelPath } from '../sdk/live/channel';
+import { isValidChannelPath } from '@tributary/grafana-backend-sdk/live';
 
 export const CHANNEL_PATH_VERSION = 'v1';
 

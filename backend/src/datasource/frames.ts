@@ -2,7 +2,7 @@
  * The one frame shape Tributary sends everywhere (QueryData history, SubscribeStream schema, stream
  * packets): a `time` field plus one float64 field per series, on the grid step × sampleIntervalMs.
  */
-import { frame, numberField, timeField, type Frame, type FrameMeta } from '../sdk/frames';
+import { frame, numberField, timeField, type Frame, type FrameMeta } from '@tributary/grafana-backend-sdk/frames';
 import type { StreamQuery } from './channelPath';
 import type { SignalGenerator } from './signals';
 

@@ -1,6 +1,6 @@
 /** CheckHealth: settings were already validated when the instance was created (bad ones never get here). */
 import type { TributarySettings } from '../../../src/shared/settings';
-import type { CheckHealthResult, RunMode } from '../sdk/types';
+import type { CheckHealthResult, RunMode } from '@tributary/grafana-backend-sdk';
 
 export interface HealthFacts {
   version: string;

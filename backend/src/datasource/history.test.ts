@@ -1,5 +1,5 @@
 /** The history window over the widest ranges the SDK lets through: bounded rows, times a frame can hold. */
-import { MAX_FRAME_TIME_MS, MIN_FRAME_TIME_MS } from '../sdk/handlers/time-range';
+import { MAX_FRAME_TIME_MS, MIN_FRAME_TIME_MS } from '@tributary/grafana-backend-sdk';
 import { MAX_POINTS_PER_FRAME } from '../../../src/shared/validation';
 import { historyWindow } from './history';
 

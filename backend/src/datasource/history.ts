@@ -2,7 +2,7 @@
  * QueryData history: the samples of the query's time range on the grid `step × sampleIntervalMs`
  * (the grid the stream continues), most recent rows first kept when the range holds more than allowed.
  */
-import type { TimeRange } from '../sdk/types';
+import type { TimeRange } from '@tributary/grafana-backend-sdk';
 import { MAX_POINTS_PER_FRAME } from '../../../src/shared/validation';
 
 export interface HistoryWindow {

@@ -2,9 +2,9 @@
  * The cost Tributary declares before computing must be close to what the encoders really write: too
  * low lets an oversized answer be computed for nothing, too high refuses an answer that would fit.
  */
-import { frameToArrow, frameToJSONBytes } from '../sdk/frames';
-import type { Frame } from '../sdk/frames';
-import type { DataFrameFormat } from '../sdk/types';
+import { frameToArrow, frameToJSONBytes } from '@tributary/grafana-backend-sdk/frames';
+import type { Frame } from '@tributary/grafana-backend-sdk/frames';
+import type { DataFrameFormat } from '@tributary/grafana-backend-sdk';
 import { validateQuery } from '../../../src/shared/validation';
 import { DEFAULT_SETTINGS } from '../../../src/shared/settings';
 import { signalFrame, seriesNames } from './frames';

@@ -5,7 +5,7 @@
  * random walk, whose values always print at full precision and are costly to seek, is not sampled).
  */
 import type { SignalParams } from '../../../src/shared/query';
-import type { DataFrameFormat, QueryCost } from '../sdk/types';
+import type { DataFrameFormat, QueryCost } from '@tributary/grafana-backend-sdk';
 import type { HistoryWindow } from './history';
 import { SignalGenerator } from './signals';
 

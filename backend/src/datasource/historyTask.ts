@@ -3,7 +3,7 @@
  * the SDK can run it in a worker thread (and encode it there) without blocking live streams.
  */
 import type { SignalParams } from '../../../src/shared/query';
-import { defineFrameTask } from '../sdk';
+import { defineFrameTask } from '@tributary/grafana-backend-sdk';
 import { signalFrameAsync, type FrameShape } from './frames';
 import { SignalGenerator } from './signals';
 

@@ -3,7 +3,7 @@
  * "With Streaming" on, a Grafana Live channel that continues the same series. See docs/datasource.md.
  */
 import type { TributaryQuery } from '../../../src/shared/query';
-import type { PluginDefinition } from '../sdk/types';
+import type { PluginDefinition } from '@tributary/grafana-backend-sdk';
 import { version as packageVersion } from '../../../package.json';
 import { signalHistoryTask } from './historyTask';
 import { TributaryInstance } from './instance';

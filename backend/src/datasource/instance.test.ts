@@ -1,9 +1,9 @@
 import { Registry } from 'prom-client';
 import { DEFAULT_QUERY } from '../../../src/shared/query';
-import type { Frame } from '../sdk/frames';
-import { RecordingSender } from '../sdk/live/testing';
-import { isEncodedFrame } from '../sdk';
-import { QueryError, SettingsError, type DataResponse, type TypedDataQuery } from '../sdk/types';
+import type { Frame } from '@tributary/grafana-backend-sdk/frames';
+import { RecordingSender } from '@tributary/grafana-backend-sdk/testing';
+import { isEncodedFrame } from '@tributary/grafana-backend-sdk';
+import { QueryError, SettingsError, type DataResponse, type TypedDataQuery } from '@tributary/grafana-backend-sdk';
 import type { TributaryQuery } from '../../../src/shared/query';
 import { tributaryPlugin } from './index';
 import { TributaryInstance } from './instance';

@@ -1,11 +1,11 @@
 /** One Tributary datasource (per uid and settings version): queries, health, resources and streams. */
 import type { TributaryQuery } from '../../../src/shared/query';
 import type { TributarySettings } from '../../../src/shared/settings';
-import type { FrameMeta, Notice } from '../sdk/frames';
-import { formatChannel, MAX_CHANNEL_LENGTH } from '../sdk/live/channel';
-import type { Clock } from '../sdk/live/clock';
-import { DeadlineScheduler } from '../sdk/live/deadlines';
-import { LiveHub } from '../sdk/live/hub';
+import type { FrameMeta, Notice } from '@tributary/grafana-backend-sdk/frames';
+import { formatChannel, MAX_CHANNEL_LENGTH } from '@tributary/grafana-backend-sdk/live';
+import type { Clock } from '@tributary/grafana-backend-sdk/live';
+import { DeadlineScheduler } from '@tributary/grafana-backend-sdk/live';
+import { LiveHub } from '@tributary/grafana-backend-sdk/live';
 import {
   QueryError,
   type CallResourceRequest,
@@ -26,8 +26,8 @@ import {
   type SubscribeStreamRequest,
   type SubscribeStreamResult,
   type TypedDataQuery,
-} from '../sdk/types';
-import { runFrameTask } from '../sdk';
+} from '@tributary/grafana-backend-sdk';
+import { runFrameTask } from '@tributary/grafana-backend-sdk';
 import { encodeChannelPath, parseChannelPath, type StreamQuery } from './channelPath';
 import { seriesNames, signalFrame } from './frames';
 import { signalHistoryTask } from './historyTask';

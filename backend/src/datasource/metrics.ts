@@ -3,7 +3,7 @@
  * so metrics are created once per registry and shared by every instance (get-or-create).
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { HubObserver } from '../sdk/live/hub';
+import type { HubObserver } from '@tributary/grafana-backend-sdk/live';
 
 export interface TributaryMetrics {
   activeChannels: Gauge;

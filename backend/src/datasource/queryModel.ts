@@ -1,5 +1,5 @@
 /** Decoding one query's JSON into a complete, validated query (defaults filled in). */
-import { QueryError } from '../sdk/types';
+import { QueryError } from '@tributary/grafana-backend-sdk';
 import type { TributarySettings } from '../../../src/shared/settings';
 import { validateQuery, type NormalizedQuery } from '../../../src/shared/validation';
 

@@ -7,7 +7,7 @@
 import { DEFAULT_QUERY, SIGNALS } from '../../../src/shared/query';
 import type { TributarySettings } from '../../../src/shared/settings';
 import { queryRangesFor } from '../../../src/shared/validation';
-import type { CallResourceRequest, ResourceResponseWriter } from '../sdk/types';
+import type { CallResourceRequest, ResourceResponseWriter } from '@tributary/grafana-backend-sdk';
 
 type Route = (settings: TributarySettings) => unknown;
 

@@ -1,5 +1,5 @@
 /** Datasource settings (jsonData): validated once per instance; bad values stop the instance with a fix-it message. */
-import { SettingsError } from '../sdk/types';
+import { SettingsError } from '@tributary/grafana-backend-sdk';
 import type { TributarySettings } from '../../../src/shared/settings';
 import { validateSettings } from '../../../src/shared/validation';
 

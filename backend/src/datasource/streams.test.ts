@@ -3,9 +3,9 @@
  * the data part of the frame that QueryData history builds for the same steps.
  */
 import type { SignalKind } from '../../../src/shared/query';
-import { frameToJSONBytes } from '../sdk/frames';
-import type { Clock } from '../sdk/live/clock';
-import { DeadlineScheduler } from '../sdk/live/deadlines';
+import { frameToJSONBytes } from '@tributary/grafana-backend-sdk/frames';
+import type { Clock } from '@tributary/grafana-backend-sdk/live';
+import { DeadlineScheduler } from '@tributary/grafana-backend-sdk/live';
 import type { StreamQuery } from './channelPath';
 import { seriesNames, signalFrame } from './frames';
 import { SignalGenerator } from './signals';

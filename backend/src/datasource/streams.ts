@@ -3,10 +3,10 @@
  * become due. Wakes are aligned to multiples of `stride` steps (stride = enough steps to stay within
  * the packet budget), counted from the epoch, so packet boundaries are the same in every process.
  */
-import { frameToJSONBytes, timeSeriesDataJSONBytes } from '../sdk/frames';
-import type { ChannelSource, EncodedPacket } from '../sdk/live/hub';
-import { systemClock, type Clock } from '../sdk/live/clock';
-import { DeadlineScheduler } from '../sdk/live/deadlines';
+import { frameToJSONBytes, timeSeriesDataJSONBytes } from '@tributary/grafana-backend-sdk/frames';
+import type { ChannelSource, EncodedPacket } from '@tributary/grafana-backend-sdk/live';
+import { systemClock, type Clock } from '@tributary/grafana-backend-sdk/live';
+import { DeadlineScheduler } from '@tributary/grafana-backend-sdk/live';
 import type { StreamQuery } from './channelPath';
 import { seriesNames, signalFrame, type FrameShape } from './frames';
 import { SignalGenerator } from './signals';
