@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // `npm run dev`: the development loop.
 //   - frontend: webpack --watch (Grafana serves the new dist/module.js on the next browser reload);
-//   - backend: on a change under backend/src, backend/proto, backend/launcher or src/shared, re-run
-//     scripts/build-backend.mjs + scripts/build-launcher.mjs, then swap the sidecar process;
+//   - backend: on a change under backend/src, packages/sdk/src, packages/sdk/proto, backend/launcher or src/shared,
+//     re-run the SDK package build, scripts/build-backend.mjs + scripts/build-launcher.mjs, then swap the sidecar process;
 //   - the sidecar: `node dist/backend/main.js --listen unix:<repo>/.dev/run/plugin.sock`, which the
 //     compose `dev` profile mounts into Grafana at /run/tributary (the launcher's default socket).
 //
@@ -35,7 +35,7 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..'
 const DEFAULT_SOCKET = path.join(repoRoot, '.dev', 'run', 'plugin.sock');
 const DEFAULT_DIST = path.join(repoRoot, '.dev', 'dist');
 const PRODUCTION_DIST = path.join(repoRoot, 'dist');
-const BACKEND_INPUTS = ['backend/src', 'backend/proto', 'backend/launcher', 'src/shared'];
+const BACKEND_INPUTS = ['backend/src', 'packages/sdk/src', 'packages/sdk/proto', 'backend/launcher', 'src/shared'];
 const DEBOUNCE_MS = 150;
 const READY_TIMEOUT_MS = 15_000;
 
@@ -72,9 +72,12 @@ function runBuild(script, args) {
   return result.status === 0;
 }
 
-/** build-backend + build-launcher into `dist`. */
+/** The SDK package (its dist/, which the backend bundle imports), then build-backend + build-launcher into `dist`. */
 function buildBackend(dist) {
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const sdk = spawnSync(npm, ['run', '--silent', 'build:sdk'], { cwd: repoRoot, stdio: 'inherit' });
   return (
+    sdk.status === 0 &&
     runBuild('build-backend.mjs', ['--outfile', path.join(dist, 'backend', 'main.js')]) &&
     runBuild('build-launcher.mjs', ['--out-dir', dist])
   );

@@ -29,7 +29,7 @@ shipped_node=$(node -e '
   if (process.platform === "linux" && t) console.log(`.cache/node-runtime/${r.version}/${t}/node`);')
 if [ -n "$shipped_node" ] && [ -x "$shipped_node" ]; then
   PATH="$(cd "$(dirname "$shipped_node")" && pwd):$PATH" npx jest --ci \
-    backend/test/stream-cancel.test.ts backend/test/lifecycle.test.ts backend/test/frame-workers.test.ts \
+    backend/test/stream-cancel.test.ts packages/sdk/test/lifecycle.test.ts packages/sdk/test/frame-workers.test.ts \
     backend/src/datasource/admission.e2e.test.ts
 else
   echo "isolation tests on the shipped Node: SKIPPED — no cached Linux Node from npm run build (not Linux x64/arm64)"

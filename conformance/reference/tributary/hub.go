@@ -23,7 +23,7 @@ type Source[B any] interface {
 }
 
 // Hub shares one upstream per channel path between concurrent RunStreams and coalesces its
-// batches into at most maxPacketsPerSecond packets - the same policy as backend/src/sdk/live/hub.ts:
+// batches into at most maxPacketsPerSecond packets - the same policy as packages/sdk/src/live/hub.ts:
 // time is cut into epoch-aligned slots of 1/N s, a channel sends at most one packet per slot
 // (at once if its slot is free, else at the start of the next slot, with everything gathered meanwhile).
 type Hub[B any] struct {

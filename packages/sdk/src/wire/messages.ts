@@ -1,6 +1,6 @@
 /**
  * TypeScript shapes of the pluginv2 messages as grpc-js hands them to us with CONVERSION (wire/protos.ts)
- * (field names as in backend/proto, int64 → number, enums → names, bytes → Buffer, defaults filled).
+ * (field names as in the package proto/ folder, int64 → number, enums → names, bytes → Buffer, defaults filled).
  * Outgoing messages may leave fields out; protobuf defaults apply.
  */
 
