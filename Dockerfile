@@ -15,7 +15,9 @@ ARG NODE_VERSION=24.22.3
 # platform binary packages at run time), and skipping them avoids needing python/make in a slim image.
 FROM node:${NODE_VERSION}-bookworm-slim AS build
 WORKDIR /src
+# The workspace package's manifest too: npm ci links packages/sdk into node_modules.
 COPY package.json package-lock.json ./
+COPY packages/sdk/package.json packages/sdk/
 RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY . .
 # Stock grafana/grafana images are Alpine (musl): they cannot start the glibc Node inside the
