@@ -3,9 +3,13 @@
  * so stdout stays clean (reserved for the go-plugin handshake) even while other modules run their
  * top-level code, before `serve()` starts. It loads only the logger, nothing else of the SDK.
  *
- *   // guard.ts
- *   import { guardStdout } from '@tributary/grafana-backend-sdk/stdout-guard';
- *   guardStdout('MYPLUGIN'); // level from MYPLUGIN_LOG_LEVEL, else GF_PLUGIN_LOG_LEVEL, else info
+ * ```ts
+ * // guard.ts
+ * import { guardStdout } from '@tributary/grafana-backend-sdk/stdout-guard';
+ * guardStdout('MYPLUGIN'); // level from MYPLUGIN_LOG_LEVEL, else GF_PLUGIN_LOG_LEVEL, else info
+ * ```
+ *
+ * @module @tributary/grafana-backend-sdk/stdout-guard
  */
 import { HclogLogger, parseLogLevel } from './log/logger';
 import { installStdoutGuard } from './host/stdout-guard';

@@ -100,6 +100,10 @@ export function assertHclogLine(line: string): { level: string; message: string 
 
 // --- gRPC clients -------------------------------------------------------------------------------
 
+/**
+ * The plugin's gRPC services a test can dial with {@link clientFor}.
+ * @useDeclaredType
+ */
 export type ServiceName = keyof Wire['services'];
 
 let constructors: Record<ServiceName, grpc.ServiceClientConstructor> | undefined;
