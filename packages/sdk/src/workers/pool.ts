@@ -24,7 +24,7 @@ export interface FrameWorkerPoolOptions {
   entry: WorkerEntry;
   /** Threads at most. */
   size: number;
-  /** V8 old-space cap per thread: a runaway task dies alone (answered 500) instead of the process. */
+  /** V8 old-space cap per thread: a runaway task dies alone (answered 413) instead of the process. */
   maxHeapMiB: number;
   logger: Logger;
 }
