@@ -13,7 +13,7 @@ const LAUNCHER_TEMPLATE = path.join(path.dirname(fileURLToPath(import.meta.url))
 const TARGETS = ['linux_amd64', 'linux_arm64', 'darwin_amd64', 'darwin_arm64'];
 
 const USAGE = `usage:
-  grafana-node-plugin build --entry src/main.ts [--out dist/backend/main.js] [--minify]
+  grafana-node-plugin build --entry src/main.ts [--out dist/backend/main.js]
       Bundles the backend (CommonJS, node20, one file; needs the esbuild package installed).
   grafana-node-plugin launcher --executable NAME --env-prefix PREFIX [--out-dir dist] [--bundle backend/main.js]
       Writes DIR/NAME_{linux,darwin}_{amd64,arm64}: POSIX sh launchers that run node on DIR/BUNDLE
@@ -44,7 +44,7 @@ async function loadEsbuild() {
 }
 
 async function build(args) {
-  const values = options(args, { entry: { type: 'string' }, out: { type: 'string' }, minify: { type: 'boolean' } });
+  const values = options(args, { entry: { type: 'string' }, out: { type: 'string' } });
   if (values.help) return console.log(USAGE);
   const entry = path.resolve(required(values, 'entry'));
   const outfile = path.resolve(values.out ?? path.join('dist', 'backend', 'main.js'));
@@ -56,10 +56,9 @@ async function build(args) {
     platform: 'node',
     target: 'node20',
     format: 'cjs',
-    // Whitespace/syntax only by default: smaller and faster to parse, stack traces keep their names.
+    // Whitespace/syntax only: smaller and faster to parse, stack traces keep their names.
     minifyWhitespace: true,
     minifySyntax: true,
-    minifyIdentifiers: Boolean(values.minify),
     legalComments: 'none',
     banner: { js: '#!/usr/bin/env node' },
     logLevel: 'warning',
