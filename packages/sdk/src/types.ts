@@ -258,6 +258,14 @@ export interface DataSourceInstance<Q = unknown> {
   queryCost?(query: TypedDataQuery<Q>, format: DataFrameFormat): QueryCost | undefined;
   /** Answer one query; the SDK runs the queries of a request concurrently and isolates failures. */
   query?(query: TypedDataQuery<Q>, ctx: RequestContext): Promise<DataResponse> | DataResponse;
+  /**
+   * Answer every admitted query of a request in one call, for datasources that batch (one upstream
+   * request for many panels' queries). When present it is used instead of `query`. Return one answer
+   * per refId; a refId left out gets a 500, and a throw fails every refId (a QueryError with its
+   * status). Frames built here should carry their refId. Decoding, cost and admission happen first,
+   * per query, as for `query`.
+   */
+  queryData?(queries: TypedDataQuery<Q>[], ctx: RequestContext): Promise<Record<string, DataResponse>> | Record<string, DataResponse>;
   checkHealth?(ctx: RequestContext): Promise<CheckHealthResult> | CheckHealthResult;
   callResource?(req: CallResourceRequest, res: ResourceResponseWriter, ctx: RequestContext): Promise<void> | void;
   subscribeStream?(req: SubscribeStreamRequest, ctx: RequestContext): Promise<SubscribeStreamResult> | SubscribeStreamResult;

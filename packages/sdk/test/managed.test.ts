@@ -114,6 +114,29 @@ describe('QueryData', () => {
     expect(table.getChild('headers')!.toArray()).toEqual(['true', 'Bearer x']);
   });
 
+  test('a batching datasource gets every admitted query of a request in one queryData call', async () => {
+    const ctx = pluginContext({ uid: 'batching', jsonData: { batch: true } });
+    const res = await unary(c.data, 'QueryData', {
+      pluginContext: ctx,
+      queries: [dataQuery('A', '', {}), dataQuery('B', '', {}), dataQuery('C', 'drop', {}), dataQuery('D', '', {}, Buffer.from('{oops'))],
+    });
+    // D never reaches the datasource (malformed JSON); A, B and C arrive together in the first call.
+    for (const refId of ['A', 'B']) {
+      const table = tableFromIPC(res.responses[refId].frames[0]);
+      expect([table.getChild('batchSize')!.get(0), table.getChild('call')!.get(0)]).toEqual([3, 1]);
+    }
+    expect(res.responses.C).toMatchObject({ status: 500, error: 'query C: the plugin returned no answer for it', errorSource: 'plugin' });
+    expect(res.responses.D).toMatchObject({ status: 400, errorSource: 'downstream' });
+
+    const failing = await unary(c.data, 'QueryData', {
+      pluginContext: pluginContext({ uid: 'batching-fails', jsonData: { batch: 'throw' } }),
+      queries: [dataQuery('A', '', {}), dataQuery('B', '', {})],
+    });
+    for (const refId of ['A', 'B']) {
+      expect(failing.responses[refId]).toMatchObject({ status: 502, error: 'the upstream rejected the batch', errorSource: 'downstream' });
+    }
+  });
+
   test('answers frame JSON when Grafana asks for JSON', async () => {
     const res = await unary(c.data, 'QueryData', {
       pluginContext: pluginContext(),

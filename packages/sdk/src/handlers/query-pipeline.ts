@@ -11,7 +11,7 @@ import type { WireFormat, WireQueryDataRequest } from '../wire/messages';
 import { unimplemented } from '../wire/grpc-error';
 import type { FrameTaskRunner } from '../workers/frame-task';
 import { ENVELOPE_RESERVE } from './encode';
-import { decodeDataQuery, executeQuery, failure, prepareQuery, queryCostOf } from './query-runner';
+import { decodeDataQuery, executeBatch, executeQuery, failure, prepareQuery, queryCostOf } from './query-runner';
 import { requestContext, resolveInstance, type HandlerRuntime } from './runtime';
 
 
@@ -57,7 +57,7 @@ export async function runQueries(
   const { lease, pluginContext } = resolved;
   try {
     const instance = lease.instance as DataSourceInstance<unknown>;
-    if (typeof instance.query !== 'function') throw unimplemented(method);
+    if (typeof instance.query !== 'function' && typeof instance.queryData !== 'function') throw unimplemented(method);
     const format = formatOf(request);
     const logger = rt.logger.with({ endpoint: method });
 
@@ -89,10 +89,17 @@ export async function runQueries(
       return { answers, release: nothingHeld };
     }
 
-    // 4. Run the admitted queries concurrently (executeQuery never throws).
+    // 4. Run the admitted queries: in one call for a batching datasource, else concurrently.
+    const headers = { ...(request.headers ?? {}) };
+    if (typeof instance.queryData === 'function') {
+      const ctx: RequestContext = requestContext(rt, pluginContext, signal, { endpoint: method }, headers);
+      ctx.frameTasks = frameTaskRunner(rt, '', format, reserveBytes);
+      for (const [refId, answer] of await executeBatch(instance, toRun, ctx)) answers.set(refId, answer);
+      return { answers, release: reservation.release };
+    }
     const results = await Promise.all(
       toRun.map((q) => {
-        const ctx: RequestContext = requestContext(rt, pluginContext, signal, { endpoint: method, refId: q.refId }, { ...(request.headers ?? {}) });
+        const ctx: RequestContext = requestContext(rt, pluginContext, signal, { endpoint: method, refId: q.refId }, headers);
         ctx.frameTasks = frameTaskRunner(rt, q.refId, format, bytesOf.get(q.refId));
         return executeQuery(instance, q, ctx);
       }),

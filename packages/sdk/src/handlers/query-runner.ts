@@ -85,6 +85,41 @@ export function queryCostOf(
   }
 }
 
+/** A failure for a query whose handler threw: cancelled, stopped by the plugin, a QueryError, or a bug. */
+function thrownFailure(refId: string, err: unknown, ctx: RequestContext): DataResponse {
+  if (ctx.signal.aborted) {
+    // Cancelled by Grafana (499, the caller's doing) or stopped by the plugin itself (shutdown: 503).
+    const reason = errorMessage(ctx.signal.reason);
+    return reason === CLIENT_CANCELLED
+      ? failure(`query ${refId} was cancelled`, 499, 'downstream')
+      : failure(`query ${refId} was stopped: ${reason}`, 503, 'plugin');
+  }
+  if (err instanceof QueryError) return failure(err.message, err.status, err.source);
+  return failure(`query ${refId} failed: ${errorMessage(err)}`, 500, 'plugin');
+}
+
+/** Runs a whole request through the datasource's `queryData`; every refId gets an answer. Never throws. */
+export async function executeBatch(
+  instance: DataSourceInstance<unknown>,
+  queries: TypedDataQuery<unknown>[],
+  ctx: RequestContext,
+): Promise<Map<string, DataResponse>> {
+  const answers = new Map<string, DataResponse>();
+  let returned: Record<string, DataResponse> | undefined;
+  try {
+    returned = await instance.queryData!(queries, ctx);
+  } catch (err) {
+    if (!ctx.signal.aborted && !(err instanceof QueryError)) ctx.logger.error('queryData failed', { error: err, stack: (err as Error)?.stack });
+    for (const q of queries) answers.set(q.refId, thrownFailure(q.refId, err, ctx));
+    return answers;
+  }
+  for (const q of queries) {
+    const answer = returned && typeof returned === 'object' ? returned[q.refId] : undefined;
+    answers.set(q.refId, answer && typeof answer === 'object' ? answer : failure(`query ${q.refId}: the plugin returned no answer for it`, 500, 'plugin'));
+  }
+  return answers;
+}
+
 /** Runs one decoded query; never throws. */
 export async function executeQuery(
   instance: DataSourceInstance<unknown>,
@@ -98,15 +133,7 @@ export async function executeQuery(
     }
     return response;
   } catch (err) {
-    if (ctx.signal.aborted) {
-      // Cancelled by Grafana (499, the caller's doing) or stopped by the plugin itself (shutdown: 503).
-      const reason = errorMessage(ctx.signal.reason);
-      return reason === CLIENT_CANCELLED
-        ? failure(`query ${query.refId} was cancelled`, 499, 'downstream')
-        : failure(`query ${query.refId} was stopped: ${reason}`, 503, 'plugin');
-    }
-    if (err instanceof QueryError) return failure(err.message, err.status, err.source);
-    ctx.logger.error('query failed', { error: err, stack: (err as Error)?.stack });
-    return failure(`query ${query.refId} failed: ${errorMessage(err)}`, 500, 'plugin');
+    if (!ctx.signal.aborted && !(err instanceof QueryError)) ctx.logger.error('query failed', { error: err, stack: (err as Error)?.stack });
+    return thrownFailure(query.refId, err, ctx);
   }
 }
