@@ -5,7 +5,7 @@
  *
  * Why not apache-arrow's RecordBatchFileWriter: it costs 45-100 µs per file on the 2-core box whatever
  * the row count (a new flatbuffers Builder and TextDecoder per message, the schema encoded twice, a
- * stream queue), above the 50 µs per-frame budget (performance.md §5). Here one Builder is reused, and
+ * stream queue), above the 50 µs per-frame budget. Here one Builder is reused, and
  * the schema message and footer are encoded once per distinct schema and cached; so is the record-batch
  * message per column/buffer count (its layout depends on nothing else), and per frame only the numbers
  * in the record-batch message and the footer's block entry are patched in place.

@@ -1,6 +1,6 @@
 /**
  * Frame -> one Arrow IPC *file*, the shape the Go SDK's MarshalArrow writes and Grafana's
- * UnmarshalArrowFrame reads (reference/protocol.md §4, performance.md §5): schema metadata `name`,
+ * UnmarshalArrowFrame reads: schema metadata `name`,
  * `refId` (always) and `meta` (when set); field metadata `tstype` (always), `labels` and `config`
  * (when set), keys sorted as the Go SDK's files have them; times as Timestamp(NANOSECOND) without a
  * time zone; strings as plain Utf8 (never dictionary); JSON as Binary; enums as UInt16 + tstype=enum;

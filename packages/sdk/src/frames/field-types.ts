@@ -1,6 +1,6 @@
 /**
  * Per field type: the column class we accept, the frontend type (`tstype`) and the Go SDK's item type
- * name used in frame JSON `typeInfo.frame` (reference/protocol.md §4.3, §4.4, §5).
+ * name used in frame JSON `typeInfo.frame`.
  */
 import type { FieldType } from './model';
 

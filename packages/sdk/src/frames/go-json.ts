@@ -4,7 +4,7 @@
  * shortest form, NaN/Inf config numbers as `null`. Hand-written because `JSON.stringify` keeps the
  * caller's key order, never sorts map keys, and cannot mark which strings Go escapes for HTML.
  * Keys Go does not know are kept (after the known ones) because Grafana's frontend reads them.
- * Facts: reference/protocol.md §5 and §6.
+ * Facts: the Go SDK's own output, pinned by the golden tests.
  */
 import type { FieldConfig, FrameMeta } from './model';
 

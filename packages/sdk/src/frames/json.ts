@@ -1,5 +1,5 @@
 /**
- * Frame -> frame JSON, byte for byte the shape of the Go SDK's `FrameToJSON` (reference/protocol.md §5):
+ * Frame -> frame JSON, byte for byte the shape of the Go SDK's `FrameToJSON`:
  * `{"schema":…,"data":…}` with the three include modes, `typeInfo`, times as epoch ms plus `nanos`,
  * NaN/±Inf as null plus `entities`, int64/uint64 digits exact.
  *

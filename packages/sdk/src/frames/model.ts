@@ -1,7 +1,7 @@
 /**
  * The data frame model: what a plugin builds and what the Arrow and frame-JSON writers encode.
  * Columns are typed arrays wherever the type allows, so building a frame allocates no per-row objects.
- * Type names follow the Go SDK's field types (reference/protocol.md §4.4, §5).
+ * Type names follow the Go SDK's field types.
  */
 
 /** Every field type the Go SDK supports. */
@@ -66,7 +66,7 @@ export interface Notice {
 
 export type VisType = 'graph' | 'table' | 'logs' | 'trace' | 'nodeGraph' | 'flamegraph';
 
-/** Frame meta; keys and their JSON order follow the Go SDK's FrameMeta (reference/protocol.md §6). */
+/** Frame meta; keys and their JSON order follow the Go SDK's FrameMeta. */
 export interface FrameMeta {
   type?: string;
   typeVersion?: [number, number];

@@ -11,7 +11,7 @@ import { isEncodedFrame } from '../workers/encoded-frame';
 import { errorSourceForStatus } from './error-source';
 import { errorMessage } from './runtime';
 
-/** 16 MiB: the safe ceiling for one gRPC message to Grafana (reference/performance.md §2). */
+/** 16 MiB: the safe ceiling for one gRPC message to Grafana. */
 export const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 /** Room left for protobuf framing, map keys and error texts. */
 export const ENVELOPE_RESERVE = 64 * 1024;

@@ -1,5 +1,5 @@
 /**
- * go-plugin's helper services as Grafana's host calls them (reference/protocol.md §2.7):
+ * go-plugin's helper services as Grafana's host calls them:
  * health (`plugin` and `` → SERVING), GRPCController/Shutdown, GRPCStdio/StreamStdio (held open
  * silently until shutdown, so the host logs no "stdio service not available" warning) and
  * GRPCBroker/StartStream (accepted and held open; Grafana never brokers connections).

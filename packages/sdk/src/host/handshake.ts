@@ -1,5 +1,5 @@
 /**
- * go-plugin start-up rules as Grafana uses them (reference/protocol.md §2.1–2.5): magic cookie,
+ * go-plugin start-up rules as Grafana uses them: magic cookie,
  * protocol version negotiation and the single handshake line on stdout.
  */
 import { writeSync } from 'node:fs';

@@ -1,6 +1,6 @@
 /**
  * One instance per datasource and Grafana configuration (like the Go SDK's instance manager,
- * reference/protocol.md §7.1, which re-creates on a `grafanaConfig` change; we key by it instead, because
+ * which re-creates on a `grafanaConfig` change; we key by it instead, because
  * one sidecar may serve several Grafanas at once): keyed by datasource uid + `grafanaConfig`, re-created
  * when `lastUpdatedMS` changes, at most MAX_CONFIGS_PER_DATASOURCE configurations kept. A replaced
  * instance is disposed once its in-flight calls release it, or after `disposeAfterMs` at the latest.

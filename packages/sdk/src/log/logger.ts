@@ -1,5 +1,5 @@
 /**
- * hclog-compatible JSON logger on stderr (reference/protocol.md §2.6): one JSON object per line with
+ * hclog-compatible JSON logger on stderr: one JSON object per line with
  * string `@level`, `@message`, `@timestamp` (exactly 6 fractional digits) plus key/values. go-plugin
  * asserts those three are strings, so nothing else is ever written there. The message and every value
  * are bounded here, once for all callers (clip.ts), so client-supplied text never makes a huge line.

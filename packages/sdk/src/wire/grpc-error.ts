@@ -1,5 +1,5 @@
 /**
- * gRPC errors for whole-request failures. Like the Go SDK (reference/protocol.md §7.5) a failure can
+ * gRPC errors for whole-request failures. Like the Go SDK a failure can
  * carry its error source in a `google.rpc.ErrorInfo` detail (`grpc-status-details-bin` trailer) so
  * Grafana attributes it to the plugin or to a downstream system.
  */
