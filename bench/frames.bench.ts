@@ -74,7 +74,7 @@ function ourFrame(ns: BigInt64Array, values: Float64Array): Frame {
   });
 }
 
-/** The bare apache-arrow recipe from reference/performance.md §5, with the same metadata. */
+/** The bare apache-arrow recipe (RecordBatchFileWriter), with the same metadata. */
 function bareArrow(ns: BigInt64Array, values: Float64Array): Uint8Array {
   const timeType = new TimestampNanosecond();
   const valueType = new Float64();
