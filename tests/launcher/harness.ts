@@ -1,6 +1,6 @@
 /**
- * A stand-in for Grafana's side of launcher start-up, as go-plugin does it: start the executable through the shells under test with the plugin env, take
- * the FIRST stdout line as the handshake (parsed by tests/support/goplugin.ts), check health over
+ * A stand-in for Grafana's side of launcher start-up, as go-plugin does it: start the executable
+ * through the shells under test with the plugin env, take the FIRST stdout line as the handshake (parsed by tests/support/goplugin.ts), check health over
  * it. Plus helpers to look at processes and a stand-in sidecar.
  */
 import * as grpc from '@grpc/grpc-js';
