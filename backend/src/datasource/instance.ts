@@ -14,7 +14,7 @@ import {
   type DataQuery,
   type DataResponse,
   type DataSourceInstance,
-  type DataSourceInstanceSettings,
+  type TypedInstanceSettings,
   type InstanceFactoryContext,
   type Logger,
   type PublishStreamResult,
@@ -37,7 +37,6 @@ import { historyCost } from './historyCost';
 import { hubObserver, tributaryMetrics, type TributaryMetrics } from './metrics';
 import { decodeTributaryQuery, type NormalizedQuery } from './queryModel';
 import { handleResource } from './resources';
-import { parseSettings } from './settings';
 import { SignalGenerator } from './signals';
 import { SignalChannelSource, type StepRange } from './streams';
 
@@ -57,11 +56,11 @@ export class TributaryInstance implements DataSourceInstance<TributaryQuery> {
   private readonly logger: Logger;
 
   constructor(
-    instanceSettings: DataSourceInstanceSettings,
+    instanceSettings: TypedInstanceSettings<TributarySettings>,
     private readonly factory: InstanceFactoryContext,
     private readonly options: InstanceOptions,
   ) {
-    this.settings = parseSettings(instanceSettings.jsonData);
+    this.settings = instanceSettings.config;
     this.uid = instanceSettings.uid;
     this.logger = factory.logger.with({ datasourceUid: this.uid });
     this.metrics = tributaryMetrics(factory.metrics);

@@ -5,13 +5,17 @@
 import {
   instanceSettings as sdkInstanceSettings,
   requestContext as sdkRequestContext,
+  typedInstanceSettings,
 } from '@tributary/grafana-backend-sdk/testing';
-import type { DataSourceInstanceSettings, RequestContext } from '@tributary/grafana-backend-sdk';
+import type { RequestContext, TypedInstanceSettings } from '@tributary/grafana-backend-sdk';
+import type { TributarySettings } from '../../../src/shared/settings';
+import { tributaryPlugin } from './index';
 
 export { silentLogger, factoryContext, streamRequest, dataQuery, resourceRequest, ResourceRecorder } from '@tributary/grafana-backend-sdk/testing';
 
-export function instanceSettings(jsonData: Record<string, unknown> = {}, uid = 'tributary-test'): DataSourceInstanceSettings {
-  return sdkInstanceSettings(jsonData, uid, 'Tributary');
+/** What Tributary's newInstance receives: settings decoded as the SDK does (throws their SettingsError). */
+export function instanceSettings(jsonData: Record<string, unknown> = {}, uid = 'tributary-test'): TypedInstanceSettings<TributarySettings> {
+  return typedInstanceSettings(tributaryPlugin, sdkInstanceSettings(jsonData, uid, 'Tributary'));
 }
 
 export function requestContext(signal: AbortSignal = new AbortController().signal): RequestContext {

@@ -295,13 +295,25 @@ export interface InstanceFactoryContext {
   metrics: Registry;
 }
 
-export interface PluginDefinition<Q = unknown> {
+/** Datasource settings with the plugin's own decoded configuration (`PluginDefinition.decodeSettings`). */
+export interface TypedInstanceSettings<S> extends DataSourceInstanceSettings {
+  config: S;
+}
+
+export interface PluginDefinition<Q = unknown, S = Record<string, unknown>> {
   /** plugin.json id, e.g. `myorg-streaming-datasource`. */
   pluginId: string;
   /** Reported in logs and available to health checks. */
   version: string;
+  /**
+   * Decodes and validates a datasource's settings (jsonData and decrypted secure data) into the
+   * plugin's own type, once per settings version, before `newInstance`. Throw a SettingsError that
+   * says what to fix: CheckHealth shows it, queries answer 400 with it, subscriptions are denied.
+   * Without it, `config` is the parsed jsonData.
+   */
+  decodeSettings?(settings: DataSourceInstanceSettings): S;
   newInstance(
-    settings: DataSourceInstanceSettings,
+    settings: TypedInstanceSettings<S>,
     ctx: InstanceFactoryContext,
   ): DataSourceInstance<Q> | Promise<DataSourceInstance<Q>>;
   /**

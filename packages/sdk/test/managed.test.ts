@@ -255,7 +255,7 @@ describe('datasource instances and settings', () => {
 
   test('a SettingsError fails every query with 400, is reported by CheckHealth, and is not retried per request', async () => {
     const ctx = pluginContext({ uid: 'broken', lastUpdatedMS: 5, jsonData: { failSettings: 'maxSeries must be positive' } });
-    const before = (await stats()).factoryCalls;
+    const before = await stats();
     const res = await unary(c.data, 'QueryData', { pluginContext: ctx, queries: [dataQuery('A', '', {}), dataQuery('B', '', {})] });
     for (const refId of ['A', 'B']) {
       expect(res.responses[refId]).toMatchObject({ status: 400, errorSource: 'downstream', error: 'invalid settings: maxSeries must be positive' });
@@ -264,7 +264,9 @@ describe('datasource instances and settings', () => {
     expect(health).toMatchObject({ status: 'ERROR', message: 'invalid settings: maxSeries must be positive' });
     const sub = await unary(c.stream, 'SubscribeStream', { pluginContext: ctx, path: 'ticks' });
     expect(sub.status).toBe('PERMISSION_DENIED');
-    expect((await stats()).factoryCalls).toBe(before + 1);
+    // The plugin's decodeSettings rejected them once for this settings version; newInstance never ran.
+    const after = await stats();
+    expect([after.decoded - before.decoded, after.factoryCalls - before.factoryCalls]).toEqual([1, 0]);
   });
 
   test('jsonData that is not JSON is a settings error with a clear message', async () => {
@@ -286,7 +288,8 @@ describe('CheckHealth and CollectMetrics', () => {
   test('health result with details as a JSON object', async () => {
     const res = await unary(c.diagnostics, 'CheckHealth', { pluginContext: pluginContext({ uid: 'healthy' }) });
     expect(res).toMatchObject({ status: 'OK', message: 'test plugin healthy (managed)' });
-    expect(JSON.parse(Buffer.from(res.jsonDetails).toString())).toMatchObject({ url: 'http://upstream.invalid' });
+    // newInstance received the plugin's decoded settings (`config`) next to the raw ones.
+    expect(JSON.parse(Buffer.from(res.jsonDetails).toString())).toMatchObject({ url: 'http://upstream.invalid', decodedAt: expect.any(Number) });
   });
 
   test('a throwing health check is ERROR with its message; non-object details are dropped', async () => {

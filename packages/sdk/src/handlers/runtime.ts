@@ -20,7 +20,7 @@ import type { FrameWorkerPool } from '../workers/pool';
 import { grpcError, pluginFailure, type GrpcError } from '../wire/grpc-error';
 
 export interface HandlerRuntime {
-  definition: PluginDefinition<unknown>;
+  definition: PluginDefinition<unknown, unknown>;
   instances: InstanceManager;
   logger: HclogLogger;
   runMode: RunMode;

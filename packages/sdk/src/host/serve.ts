@@ -108,7 +108,7 @@ function fail(pluginId: string, message: string): never {
  * Serves the plugin. Resolves once listening (after the handshake line in managed mode). Start-up
  * problems print one line on stderr and exit with code 1.
  */
-export async function serve<Q>(definition: PluginDefinition<Q>, options: ServeOptions = {}): Promise<ServedPlugin> {
+export async function serve<Q, S>(definition: PluginDefinition<Q, S>, options: ServeOptions = {}): Promise<ServedPlugin> {
   if (isFrameWorkerThread()) {
     // Started by our own worker pool: serve frame tasks instead of gRPC; this promise never settles.
     serveFrameTasks(definition.frameTasks ?? []);
@@ -129,7 +129,7 @@ export async function serve<Q>(definition: PluginDefinition<Q>, options: ServeOp
   }
   const merged: ServeOptions = { ...cli, ...stripUndefined(options) };
   try {
-    return await start(definition as unknown as PluginDefinition<unknown>, merged, env);
+    return await start(definition as unknown as PluginDefinition<unknown, unknown>, merged, env);
   } catch (err) {
     if (err instanceof StartupError) fail(definition.pluginId, err.message);
     fail(definition.pluginId, `start-up failed: ${(err as Error)?.stack ?? err}`);
@@ -140,7 +140,7 @@ function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-async function start(definition: PluginDefinition<unknown>, options: ServeOptions, env: NodeJS.ProcessEnv): Promise<ServedPlugin> {
+async function start(definition: PluginDefinition<unknown, unknown>, options: ServeOptions, env: NodeJS.ProcessEnv): Promise<ServedPlugin> {
   const mode: RunMode = options.listen ? 'sidecar' : 'managed';
   const logger = new HclogLogger({ level: options.logLevel ?? 'info', module: definition.pluginId });
   installStdoutGuard(logger);

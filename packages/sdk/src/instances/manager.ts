@@ -19,6 +19,7 @@ import {
   type DataSourceInstanceSettings,
   type Logger,
   type PluginDefinition,
+  type TypedInstanceSettings,
   type RunMode,
 } from '../types';
 import type { SdkMetrics } from '../metrics/sdk-metrics';
@@ -70,8 +71,14 @@ interface Entry {
   idleTimer?: NodeJS.Timeout;
 }
 
+/** The settings with the plugin's decoded configuration; throws what `decodeSettings` throws. */
+export function withConfig<S>(definition: Pick<PluginDefinition<unknown, S>, 'decodeSettings'>, settings: DataSourceInstanceSettings): TypedInstanceSettings<S> {
+  const config = definition.decodeSettings ? definition.decodeSettings(settings) : (settings.jsonData as S);
+  return { ...settings, config };
+}
+
 export interface InstanceManagerOptions {
-  definition: PluginDefinition<unknown>;
+  definition: PluginDefinition<unknown, unknown>;
   logger: Logger;
   runMode: RunMode;
   metrics: SdkMetrics;
@@ -226,7 +233,7 @@ export class InstanceManager {
     try {
       settings = decodeSettings(wire);
       ready = Promise.resolve().then(() =>
-        definition.newInstance(settings, {
+        definition.newInstance(withConfig(definition, settings), {
           logger: logger.with({ datasourceUid: settings.uid }),
           runMode,
           metrics: registry,

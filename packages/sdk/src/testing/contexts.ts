@@ -7,10 +7,13 @@ import type {
   InstanceFactoryContext,
   Logger,
   PluginContext,
+  PluginDefinition,
   RequestContext,
   ResourceResponseWriter,
   StreamRequest,
+  TypedInstanceSettings,
 } from '../types';
+import { withConfig } from '../instances/manager';
 
 export const silentLogger: Logger = {
   debug: () => undefined,
@@ -82,4 +85,16 @@ export class ResourceRecorder implements ResourceResponseWriter {
     this.writeHead(status, { 'Content-Type': 'application/json' });
     this.end(JSON.stringify(value));
   }
+}
+
+/**
+ * What `newInstance` receives when the SDK creates an instance: the settings plus the plugin's decoded
+ * `config` (`decodeSettings`, which may throw its SettingsError here). For tests that create instances
+ * directly.
+ */
+export function typedInstanceSettings<S>(
+  definition: Pick<PluginDefinition<unknown, S>, 'decodeSettings'>,
+  settings: DataSourceInstanceSettings,
+): TypedInstanceSettings<S> {
+  return withConfig(definition, settings);
 }

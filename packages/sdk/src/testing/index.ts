@@ -6,7 +6,17 @@
  * @module @tributary/grafana-backend-sdk/testing
  */
 export { RecordingSender, type SentPacket } from './recording-sender';
-export { silentLogger, instanceSettings, factoryContext, requestContext, streamRequest, dataQuery, resourceRequest, ResourceRecorder } from './contexts';
+export {
+  silentLogger,
+  instanceSettings,
+  typedInstanceSettings,
+  factoryContext,
+  requestContext,
+  streamRequest,
+  dataQuery,
+  resourceRequest,
+  ResourceRecorder,
+} from './contexts';
 export {
   grafanaPluginEnv,
   parseHandshake,

@@ -20,7 +20,7 @@ export function defaultWorkerCount(): number {
 const WORKER_HEAP_MIB = 256;
 
 export function createFrameWorkerPool(
-  definition: PluginDefinition<unknown>,
+  definition: PluginDefinition<unknown, unknown>,
   requestedThreads: number | undefined,
   script: string | undefined,
   logger: Logger,
