@@ -358,8 +358,8 @@ async function coordinator(): Promise<void> {
   if (!existsSync(bundle)) throw new Error(`${bundle} is missing; run npm run build first`);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'iso-bench-'));
   const socket = path.join(dir, 'plugin.sock');
-  // With the Node flags every product run mode passes (backend/launcher/node-runtime.json).
-  const sidecar: PluginProcess = spawnPlugin(bundle, { PATH: process.env.PATH }, ['--listen', `unix:${socket}`], nodeRuntime.execArgv);
+  // With the Node flags the product's sidecar runs with (backend/launcher/node-runtime.json).
+  const sidecar: PluginProcess = spawnPlugin(bundle, { PATH: process.env.PATH }, ['--listen', `unix:${socket}`], nodeRuntime.sidecarNodeFlags);
   let sidecarExit: string | undefined;
   void sidecar.exited.then(({ code, signal }) => (sidecarExit = `exit ${code ?? signal}`));
   let observerChild: ChildProcess | undefined;

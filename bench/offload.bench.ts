@@ -26,7 +26,7 @@ interface Sidecar {
 
 async function start(args: string[]): Promise<Sidecar> {
   const socket = path.join(mkdtempSync(path.join(os.tmpdir(), 'offload-bench-')), 'plugin.sock');
-  const child = spawn(process.execPath, [...nodeRuntime.execArgv, bundle, '--listen', `unix:${socket}`, '--log-level', 'warn', ...args], { stdio: 'ignore' });
+  const child = spawn(process.execPath, [...nodeRuntime.sidecarNodeFlags, bundle, '--listen', `unix:${socket}`, '--log-level', 'warn', ...args], { stdio: 'ignore' });
   for (let i = 0; i < 100 && !existsSync(socket); i++) await new Promise((r) => setTimeout(r, 50));
   return { child, c: connect({ network: 'unix', address: socket }) };
 }

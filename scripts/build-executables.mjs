@@ -118,7 +118,6 @@ async function writeBlob(cacheDir) {
     main: script,
     output: blob,
     assets: { 'frame-worker.js': workerScript },
-    execArgv: RUNTIME.execArgv,
     disableExperimentalSEAWarning: true,
     useSnapshot: false,
     useCodeCache: false,

@@ -164,7 +164,7 @@ run_managed() {
   [ -f "$bundle" ] || fail "managed mode needs the backend bundle at $bundle; run npm run build"
   log info "no sidecar configured; starting the backend with $node $bundle"
   # exec: node takes over this PID, so Grafana's kill reaches it and its handshake is our first line.
-  exec "$node" --initial-heap-size=64 "$bundle" "$@"
+  exec "$node" "$bundle" "$@"
 }
 
 # --- main --------------------------------------------------------------------------------------

@@ -40,8 +40,8 @@ func repoRoot() (string, error) {
 	}
 }
 
-// NodeFlags are the flags every Node that runs the backend gets (backend/launcher/node-runtime.json
-// execArgv), so the suite's sidecar runs as the product's does.
+// NodeFlags are the flags the sidecar's Node gets (backend/launcher/node-runtime.json
+// sidecarNodeFlags), so the suite's sidecar runs as the product's does.
 func NodeFlags() ([]string, error) {
 	dir, err := repoRoot()
 	if err != nil {
@@ -52,12 +52,12 @@ func NodeFlags() ([]string, error) {
 		return nil, err
 	}
 	var runtimeFile struct {
-		ExecArgv []string `json:"execArgv"`
+		SidecarNodeFlags []string `json:"sidecarNodeFlags"`
 	}
 	if err := json.Unmarshal(raw, &runtimeFile); err != nil {
 		return nil, fmt.Errorf("backend/launcher/node-runtime.json: %w", err)
 	}
-	return runtimeFile.ExecArgv, nil
+	return runtimeFile.SidecarNodeFlags, nil
 }
 
 // FindPaths locates the repo from the conformance module directory (go test runs in the package

@@ -13,7 +13,7 @@ export const LAUNCHER_SOURCE = path.join(repoRoot, 'backend', 'launcher', 'gpx_t
 export const BUNDLE = path.join(repoRoot, 'dist', 'backend', 'main.js');
 
 /** The Node binary inside the self-contained executables (scripts/build-executables.mjs). */
-export const NODE_RUNTIME: { version: string; execArgv: string[]; targets: Record<string, { package: string; integrity: string }> } = JSON.parse(
+export const NODE_RUNTIME: { version: string; sidecarNodeFlags: string[]; targets: Record<string, { package: string; integrity: string }> } = JSON.parse(
   readFileSync(path.join(repoRoot, 'backend', 'launcher', 'node-runtime.json'), 'utf8'),
 );
 
