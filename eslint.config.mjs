@@ -31,8 +31,8 @@ export default tseslint.config(
       'no-restricted-imports': ['error', {
         patterns: [
           {
-            regex: '^@tributary/grafana-backend-sdk/(?!(frames|live|testing|stdout-guard)$)',
-            message: 'Import the SDK through its public entries: @tributary/grafana-backend-sdk or its /frames, /live, /testing, /stdout-guard sub-entries.',
+            regex: '^@tributary/grafana-backend-sdk/(?!(frames|live|testing|stdout-guard|bundle-options)$)',
+            message: 'Import the SDK through its public entries: @tributary/grafana-backend-sdk or its /frames, /live, /testing, /stdout-guard, /bundle-options sub-entries.',
           },
           {
             regex: '(^|/)packages/sdk(/|$)|^(\\.\\./)+sdk/',

@@ -3,6 +3,7 @@
 //   node scripts/build-backend.mjs --entry E --outfile O  any other entry (tests bundle theirs into .build/test/)
 // The SDK comes from its built package (packages/sdk, `npm run build:sdk` first), which carries the
 // protocol descriptor, so nothing else has to ship next to the bundle.
+import { pluginBundleOptions } from '@tributary/grafana-backend-sdk/bundle-options';
 import { build } from 'esbuild';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -15,20 +16,7 @@ export async function buildBackend({
   outfile = path.join(root, 'dist', 'backend', 'main.js'),
   logLevel = 'warning',
 } = {}) {
-  return build({
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    // Whitespace/syntax only: smaller and faster to parse, stack traces keep their names.
-    minifyWhitespace: true,
-    minifySyntax: true,
-    legalComments: 'none',
-    banner: { js: '#!/usr/bin/env node' },
-    logLevel,
-  });
+  return build(pluginBundleOptions({ entry, outfile, logLevel }));
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

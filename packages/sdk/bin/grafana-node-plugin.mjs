@@ -7,6 +7,7 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { pluginBundleOptions } from './bundle-options.mjs';
 
 const LAUNCHER_TEMPLATE = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'launcher', 'launcher.sh');
 // Grafana appends _<GOOS>_<GOARCH> to plugin.json's `executable`; these are the hosts Node runs on.
@@ -49,20 +50,7 @@ async function build(args) {
   const entry = path.resolve(required(values, 'entry'));
   const outfile = path.resolve(values.out ?? path.join('dist', 'backend', 'main.js'));
   const { build: esbuild } = await loadEsbuild();
-  const result = await esbuild({
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    // Whitespace/syntax only: smaller and faster to parse, stack traces keep their names.
-    minifyWhitespace: true,
-    minifySyntax: true,
-    legalComments: 'none',
-    banner: { js: '#!/usr/bin/env node' },
-    logLevel: 'warning',
-  }).catch(() => null); // esbuild has already printed its errors
+  const result = await esbuild(pluginBundleOptions({ entry, outfile })).catch(() => null); // esbuild has already printed its errors
   if (!result) process.exit(1);
   console.log(`grafana-node-plugin: bundled ${path.relative(process.cwd(), entry)} -> ${path.relative(process.cwd(), outfile)}`);
 }
