@@ -27,8 +27,13 @@ interface Sidecar {
 async function start(args: string[]): Promise<Sidecar> {
   const socket = path.join(mkdtempSync(path.join(os.tmpdir(), 'offload-bench-')), 'plugin.sock');
   const child = spawn(process.execPath, [...nodeRuntime.sidecarNodeFlags, bundle, '--listen', `unix:${socket}`, '--log-level', 'warn', ...args], { stdio: 'ignore' });
-  for (let i = 0; i < 100 && !existsSync(socket); i++) await new Promise((r) => setTimeout(r, 50));
-  return { child, c: connect({ network: 'unix', address: socket }) };
+  try {
+    for (let i = 0; i < 100 && !existsSync(socket); i++) await new Promise((r) => setTimeout(r, 50));
+    return { child, c: connect({ network: 'unix', address: socket }) };
+  } catch (err) {
+    child.kill('SIGTERM'); // never leave a sidecar behind
+    throw err;
+  }
 }
 
 const pluginContext = {
@@ -60,9 +65,12 @@ async function medianMs(sidecar: Sidecar, points: number): Promise<number> {
 
 async function main(): Promise<void> {
   // The shipped threshold would hide the comparison: both sidecars are told where to run every task.
-  const pooled = await start(['--query-workers', '1', '--inline-query-kib', '0']);
-  const inline = await start(['--query-workers', '0']);
+  const sidecars: Sidecar[] = [];
   try {
+    const pooled = await start(['--query-workers', '1', '--inline-query-kib', '0']);
+    sidecars.push(pooled);
+    const inline = await start(['--query-workers', '0']);
+    sidecars.push(inline);
     for (const s of [pooled, inline]) await medianMs(s, 1_000); // warm up
     console.log('points      worker thread   main thread   worker/main');
     for (const points of SIZES) {
@@ -71,7 +79,7 @@ async function main(): Promise<void> {
       console.log(`${String(points).padStart(9)}   ${worker.toFixed(2).padStart(10)} ms   ${main.toFixed(2).padStart(8)} ms   ${(worker / main).toFixed(2)}×`);
     }
   } finally {
-    for (const s of [pooled, inline]) {
+    for (const s of sidecars) {
       s.c.close();
       s.child.kill('SIGTERM');
     }
