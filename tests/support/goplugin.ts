@@ -8,23 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-export {
-  grafanaPluginEnv,
-  parseHandshake,
-  parseLogLine,
-  assertHclogLine,
-  serviceDefinitions,
-  grpcTarget,
-  clientFor,
-  connect,
-  unary,
-  within,
-  collect,
-  type Handshake,
-  type LogLine,
-  type ServiceName,
-  type Clients,
-} from '@tributary/grafana-backend-sdk/testing';
+export * from '@tributary/grafana-backend-sdk/testing';
 
 export const repoRoot = path.resolve(__dirname, '..', '..');
 
