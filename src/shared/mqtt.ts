@@ -1,0 +1,60 @@
+/**
+ * MQTT source settings (the datasource's jsonData.mqtt and secureJsonData keys) and the buffer
+ * settings every message source shares (jsonData.buffer). Shared by the config editor, provisioning
+ * docs and the backend, which validates them once per settings version.
+ */
+
+/** jsonData.mqtt */
+export interface MqttSettings {
+  /** `mqtt://host:1883`, `mqtts://host:8883`, `ws://host/mqtt` or `wss://…`. */
+  url: string;
+  /** Empty: a client id unique to this backend process (`tributary-<hostname>-<pid>-<random>`), so replicas never kick each other off. */
+  clientId?: string;
+  username?: string;
+  /** Seconds between keepalive pings. */
+  keepaliveSeconds: number;
+  /** QoS of every subscription. */
+  qos: 0 | 1 | 2;
+  /** Reconnect backoff: first delay and cap, ms (doubled per failed attempt, with jitter). */
+  reconnectMinMs: number;
+  reconnectMaxMs: number;
+  /** Connect timeout, ms. */
+  connectTimeoutMs: number;
+  /** Verify the broker's certificate against `tlsCACert` (or the system CAs). */
+  tlsSkipVerify: boolean;
+  /** Topic Save & test subscribes to; empty: the topic filters of recent queries, if any. */
+  testTopic?: string;
+}
+
+/** secureJsonData keys of an MQTT datasource (never logged, never sent back to the browser). */
+export const MQTT_SECURE_KEYS = ['password', 'tlsCACert', 'tlsClientCert', 'tlsClientKey'] as const;
+export type MqttSecureKey = (typeof MQTT_SECURE_KEYS)[number];
+
+export const DEFAULT_MQTT_SETTINGS: MqttSettings = {
+  url: 'mqtt://localhost:1883',
+  keepaliveSeconds: 30,
+  qos: 0,
+  reconnectMinMs: 250,
+  reconnectMaxMs: 10_000,
+  connectTimeoutMs: 5_000,
+  tlsSkipVerify: false,
+};
+
+/** jsonData.buffer: the history each subscription keeps for QueryData (panels fill on load and refresh). */
+export interface BufferSettings {
+  /** Oldest message age kept, seconds. */
+  maxAgeSeconds: number;
+  /** Most messages kept per subscription (topic filter). */
+  maxMessages: number;
+  /** Most payload bytes kept across every subscription of one datasource, MiB. Oldest go first. */
+  maxMemoryMiB: number;
+  /** How long a subscription nobody uses stays (keeping its buffer warm across a dashboard refresh), seconds. */
+  idleGraceSeconds: number;
+}
+
+export const DEFAULT_BUFFER_SETTINGS: BufferSettings = {
+  maxAgeSeconds: 3_600,
+  maxMessages: 100_000,
+  maxMemoryMiB: 64,
+  idleGraceSeconds: 300,
+};
