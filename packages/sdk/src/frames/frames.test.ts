@@ -26,6 +26,7 @@ import {
   type CheckedFrame,
   type Frame,
 } from './index';
+import { encodeFrame } from '../handlers/encode';
 
 const expectFrameError = (fn: () => unknown, message: RegExp) => {
   expect(fn).toThrow(FrameError);
@@ -105,6 +106,19 @@ describe('checkFrame', () => {
       '{"schema":{"name":"n","fields":[{"name":"v","type":"number","typeInfo":{"frame":"float64"}}]},"data":{"values":[[1,2]]}}',
     );
     expectFrameError(() => checkFrame(plain), /field 1 \("w"\): has 3 values but the frame's first field has 2/);
+  });
+
+  it('is done by the SDK where a handler hands over a frame, which also fills in the query refId', () => {
+    const plain = frame({ fields: [numberField('v', [1, 2])] });
+    expect(frameFromArrow(encodeFrame(plain, 'B', 'ARROW')).refId).toBe('B');
+    expect(JSON.parse(Buffer.from(encodeFrame(plain, 'B', 'JSON')).toString('utf8')).schema.refId).toBe('B');
+    // A checked frame keeps its own refId, gets the query's when it has none, and is not changed.
+    const checked = checkFrame(plain);
+    expect(frameFromArrow(encodeFrame(checked, 'C', 'ARROW')).refId).toBe('C');
+    expect(checked.refId).toBeUndefined();
+    expect(frameFromArrow(encodeFrame(checkFrame({ ...plain, refId: 'own' }), 'C', 'ARROW')).refId).toBe('own');
+    expectFrameError(() => encodeFrame(frame({ fields: [numberField('a', [1]), numberField('b', [])] }), 'B', 'ARROW'), /same length/);
+    expectFrameError(() => encodeFrame(null as unknown as Frame, 'B', 'JSON'), /frame must be an object/);
   });
 
   it('rejects an unknown JSON include mode', () => {

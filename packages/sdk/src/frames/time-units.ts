@@ -1,9 +1,10 @@
 /**
- * Every time-unit conversion of the SDK in one place. Frames hold time as int64 nanoseconds since the
- * Unix epoch (a BigInt64Array); plugins, Grafana's time ranges and frame JSON speak epoch milliseconds
- * (frame JSON adds the sub-millisecond rest as `nanos`).
+ * The time units of data frames in one place: the builders, the frame-JSON writer, the stream fast
+ * path and the SDK's time-range check all convert and bound times here. Frames hold time as int64
+ * nanoseconds since the Unix epoch (a BigInt64Array); plugins, Grafana's time ranges and frame JSON
+ * speak epoch milliseconds (frame JSON adds the sub-millisecond rest as `nanos`).
  *
- * Why by hand: a BigInt per row (`BigInt(ms) * 1000000n`) costs about ten times more than splitting
+ * Why by hand: a BigInt per row (`BigInt(ms) * 1000000n`) costs several times more than splitting
  * the int64 into its two 32-bit words and doing exact double arithmetic on them, and no library does
  * this column-wise. 2^32 = 4294 × 10^6 + 967296 is what makes the split exact.
  */
