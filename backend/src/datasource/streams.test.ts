@@ -3,7 +3,7 @@
  * the data part of the frame that QueryData history builds for the same steps.
  */
 import type { SignalKind } from '../../../src/shared/query';
-import { frameToJSONBytes } from '@tributary/grafana-backend-sdk/frames';
+import { checkFrame, frameToJSONBytes } from '@tributary/grafana-backend-sdk/frames';
 import type { Clock } from '@tributary/grafana-backend-sdk/live';
 import { DeadlineScheduler } from '@tributary/grafana-backend-sdk/live';
 import type { StreamQuery } from './channelPath';
@@ -20,7 +20,7 @@ function query(signal: SignalKind, overrides: Partial<StreamQuery> = {}): Stream
 /** The reference: the general frame builder and writer, as QueryData uses them. */
 function referencePacket(q: StreamQuery, first: number, rows: number): string {
   const shape = { names: seriesNames(q), sampleIntervalMs: q.sampleIntervalMs };
-  return frameToJSONBytes(signalFrame(shape, new SignalGenerator(q, UID), first, rows), 'data').toString('utf8');
+  return frameToJSONBytes(checkFrame(signalFrame(shape, new SignalGenerator(q, UID), first, rows)), 'data').toString('utf8');
 }
 
 describe('SignalChannelSource packets', () => {

@@ -3,7 +3,7 @@
  * become due. Wakes are aligned to multiples of `stride` steps (stride = enough steps to stay within
  * the packet budget), counted from the epoch, so packet boundaries are the same in every process.
  */
-import { frameToJSONBytes, timeSeriesDataJSONBytes } from '@tributary/grafana-backend-sdk/frames';
+import { checkFrame, frameToJSONBytes, timeSeriesDataJSONBytes } from '@tributary/grafana-backend-sdk/frames';
 import type { ChannelSource, EncodedPacket } from '@tributary/grafana-backend-sdk/live';
 import { systemClock, type Clock } from '@tributary/grafana-backend-sdk/live';
 import { DeadlineScheduler } from '@tributary/grafana-backend-sdk/live';
@@ -56,7 +56,7 @@ export class SignalChannelSource implements ChannelSource<StepRange> {
   }
 
   schemaPacket(): EncodedPacket {
-    return { bytes: frameToJSONBytes(signalFrame(this.shape, this.generator, 0, 0), 'schema'), points: 0 };
+    return { bytes: frameToJSONBytes(checkFrame(signalFrame(this.shape, this.generator, 0, 0)), 'schema'), points: 0 };
   }
 
   encode(batches: readonly StepRange[]): EncodedPacket {

@@ -5,6 +5,7 @@
  */
 import { frameToArrow, frameToJSONBytes } from '../frames';
 import type { Frame } from '../frames/model';
+import { checkFrameForQuery } from '../frames/validate';
 import type { DataResponse } from '../types';
 import type { WireDataResponse, WireFormat } from '../wire/messages';
 import { isEncodedFrame } from '../workers/encoded-frame';
@@ -17,9 +18,9 @@ export const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 export const ENVELOPE_RESERVE = 64 * 1024;
 
 export function encodeFrame(frame: Frame, refId: string, format: WireFormat): Uint8Array {
-  const withRefId = frame.refId ? frame : { ...frame, refId };
-  // Both encoders validate the frame first (a FrameError naming the field).
-  return format === 'JSON' ? frameToJSONBytes(withRefId, 'all') : frameToArrow(withRefId);
+  // The one check of a handler's frame (a FrameError naming the field); a checked frame is not checked again.
+  const checked = checkFrameForQuery(frame, refId);
+  return format === 'JSON' ? frameToJSONBytes(checked, 'all') : frameToArrow(checked);
 }
 
 /** Status as Grafana expects it: always set, 200 without error, 500 with one unless given. */

@@ -1,6 +1,6 @@
 /** pluginv2.Stream: SubscribeStream, PublishStream (unary) and RunStream (server stream of packets). */
 import * as grpc from '@grpc/grpc-js';
-import { frameToJSONBytes } from '../frames';
+import { checkFrame, frameToJSONBytes } from '../frames';
 import type { Frame } from '../frames/model';
 import type { DataSourceInstance, RequestContext, StreamRequest, StreamStatus } from '../types';
 import type { WireStreamPacket, WireStreamRequest, WireStreamResponse, WireStreamStatus } from '../wire/messages';
@@ -81,7 +81,7 @@ export function subscribeStreamHandler(rt: HandlerRuntime): grpc.handleUnaryCall
       const result = await instance.subscribeStream(request, ctx);
       const response: WireStreamResponse = { status: STATUS[result?.status] ?? 'NOT_FOUND' };
       const initial = result?.initialData;
-      if (isFrame(initial)) response.data = frameToJSONBytes(initial, result.initialDataInclude ?? 'all');
+      if (isFrame(initial)) response.data = frameToJSONBytes(checkFrame(initial), result.initialDataInclude ?? 'all');
       else response.data = jsonPayload(initial, 'SubscribeStream initial data');
       return response;
     }),
