@@ -4,7 +4,10 @@
  */
 import type { MqttClient } from 'mqtt';
 import { MosquittoBroker, describeWithMosquitto } from '../../../../tests/support/mosquitto';
+import { Registry } from 'prom-client';
 import type { RawMessage } from '../contracts';
+import { MAX_PAYLOAD_BYTES } from '../buffer';
+import { sourceMetrics, sourceMetricsFor } from '../metrics';
 import { MqttConnection, type MqttConnectionOptions, type MqttSubscription } from './index';
 import { publisher, testBuffer, testSettings, waitFor } from './testSupport';
 
@@ -86,6 +89,33 @@ describeWithMosquitto('MqttConnection on a plain broker', () => {
     expect(conn.buffer.bufferedMessages).toBe(0);
   });
 
+  it('counts messages, oversize rejections, buffered rows and the connection state per datasource', async () => {
+    const registry = new Registry();
+    const metrics = sourceMetricsFor(sourceMetrics(registry), 'ds-1', 'mqtt');
+    const conn = connection({ settings: testSettings(broker.url), metrics });
+    await connected(conn);
+    const sub = conn.subscribe('metered/#');
+    await acknowledged(sub);
+    const p = await pub(broker.url);
+    await p.publishAsync('metered/a', 'small');
+    await p.publishAsync('metered/b', Buffer.alloc(MAX_PAYLOAD_BYTES + 1));
+    await p.publishAsync('metered/c', 'small too');
+    await waitFor('3 messages', () => sub.stats().received === 3);
+    expect(sub.stats()).toMatchObject({ received: 3, rejectedOversize: 1, bufferedMessages: 2 });
+    const value = async (name: string, labels: Record<string, string>) =>
+      (await registry.getSingleMetric(name)!.get()).values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l))?.value;
+    const ds = { datasource_uid: 'ds-1', source: 'mqtt' };
+    expect(await value('tributary_source_messages_received_total', ds)).toBe(3);
+    expect(await value('tributary_source_messages_rejected_total', { ...ds, reason: 'oversize' })).toBe(1);
+    expect(await value('tributary_source_buffered_messages', ds)).toBe(2);
+    expect(await value('tributary_source_connection_state', { ...ds, state: 'connected' })).toBe(1);
+    expect(await value('tributary_source_connection_state', { ...ds, state: 'failing' })).toBe(0);
+    await conn.close();
+    expect(await value('tributary_source_buffered_messages', ds)).toBe(0);
+    expect(await value('tributary_source_connection_state', { ...ds, state: 'closed' })).toBe(1);
+    expect(await value('tributary_source_subscriptions', ds)).toBe(0);
+  });
+
   it('rejects an invalid filter with the reason', () => {
     const conn = connection({ settings: testSettings(broker.url) });
     expect(() => conn.subscribe('a/#/b')).toThrow('invalid topic filter: "#" must be a whole level and the last one');
@@ -126,13 +156,33 @@ describeWithMosquitto('MqttConnection login', () => {
       const state = conn.state();
       return state.state === 'failing' ? state : undefined;
     });
-    expect(failing.error).toBe('the broker refused the connection: bad username or password (CONNACK 4)');
+    expect(failing.error).toBe('the broker refused the connection: not authorized (CONNACK 5): wrong username or password, or this user or client may not connect');
     expect(failing.retryInMs).toBeGreaterThanOrEqual(25);
     await waitFor('a retry', () => {
       const state = conn.state();
       return state.state === 'connecting' && state.attempt >= 2 && state.lastError === failing.error;
     });
     expect(JSON.stringify(conn.state())).not.toContain('wrong-pass');
+  });
+});
+
+describeWithMosquitto('MqttConnection refused subscriptions', () => {
+  it('says why a refused filter receives nothing, while the others work', async () => {
+    const broker = await MosquittoBroker.start({ subscribeAllowed: ['allowed/#'] });
+    try {
+      const conn = connection({ settings: testSettings(broker.url) });
+      const allowed = conn.subscribe('allowed/#');
+      const forbidden = conn.subscribe('forbidden/#');
+      await acknowledged(allowed);
+      await waitFor('SUBACK 0x80', () => forbidden.brokerState() === 'refused');
+      expect(forbidden.problem()).toBe(
+        'the broker refused the subscription to "forbidden/#" (SUBACK 0x80): not authorized for this topic, or the filter is not allowed',
+      );
+      expect(allowed.problem()).toBeUndefined();
+      expect(conn.state().state).toBe('connected');
+    } finally {
+      await broker.close();
+    }
   });
 });
 

@@ -15,7 +15,7 @@ import type { BufferSettings, MqttSettings } from '../../../../src/shared/mqtt';
 import { MessageBuffer, type MessageRing } from '../buffer';
 import type { DatasourceSourceMetrics } from '../metrics';
 import { defaultClientId, mqttClientOptions, type MqttSecureValues } from './clientOptions';
-import { describeConnectError, describeSubackError, displayUrl } from './errors';
+import { describeConnectError, describeSubackError, displayUrl, subackRefusalCode } from './errors';
 import { topicFilterProblem, topicMatches } from './topics';
 
 export interface MqttConnectionOptions {
@@ -238,8 +238,8 @@ export class MqttConnection {
     entry.broker = 'pending';
     client.subscribe(entry.filter, { qos: this.options.settings.qos }, (error, granted?: ISubscriptionGrant[]) => {
       if (client !== this.connectedClient || this.entries.get(entry.filter) !== entry) return;
-      const refusedCode = granted?.find((grant) => (grant.qos & 0x80) !== 0)?.qos ?? (error as { code?: unknown } | null)?.code;
-      if (typeof refusedCode === 'number' && (refusedCode & 0x80) !== 0) {
+      const refusedCode = subackRefusalCode(error, granted);
+      if (refusedCode !== undefined) {
         entry.broker = 'refused';
         entry.problem = describeSubackError(entry.filter, refusedCode);
         this.logger?.warn('subscription refused', { filter: entry.filter, code: refusedCode });

@@ -30,7 +30,8 @@ const CONNACK_V4: Record<number, string> = {
   2: 'the broker rejected the client id (CONNACK 2: identifier rejected)',
   3: 'the broker is unavailable (CONNACK 3: server unavailable)',
   4: 'bad username or password (CONNACK 4)',
-  5: 'not authorized (CONNACK 5): the broker refused this client or user',
+  // Mosquitto 2 answers a wrong password with 5, not 4, on MQTT 3.1.1: name both causes.
+  5: 'not authorized (CONNACK 5): wrong username or password, or this user or client may not connect',
 };
 
 const TLS_UNTRUSTED = new Set([
@@ -101,6 +102,16 @@ export function describeConnectError(error: unknown, url: string, connectTimeout
   if (typeof code === 'string' && code.startsWith('ERR_OSSL_')) return `TLS settings rejected (${code})`;
   if (typeof code === 'string' && code.startsWith('E')) return `connection to ${where} failed (${code})`;
   return `connection to ${where} failed`;
+}
+
+/**
+ * The SUBACK return code (0x80 and up) when the broker refused a subscription, from MQTT.js's subscribe
+ * callback (its error carries the SUBACK packet), else undefined.
+ */
+export function subackRefusalCode(error: unknown, granted?: { qos: number }[]): number | undefined {
+  const fromError = (error as { packet?: { granted?: unknown[] } } | null)?.packet?.granted ?? [];
+  const codes = [...(granted ?? []).map((grant) => grant.qos), ...fromError];
+  return codes.find((code): code is number => typeof code === 'number' && (code & 0x80) !== 0);
 }
 
 /** SUBACK refusal in user words. */

@@ -71,7 +71,7 @@ describeWithMosquitto('Save & test: login and refused subscriptions', () => {
     });
     expect(result).toEqual({
       ok: false,
-      message: `Could not connect to ${broker.url}: the broker refused the connection: bad username or password (CONNACK 4)`,
+      message: `Could not connect to ${broker.url}: the broker refused the connection: not authorized (CONNACK 5): wrong username or password, or this user or client may not connect`,
     });
   });
 
@@ -115,7 +115,7 @@ describeWithMosquitto('TLS', () => {
     const result = await probeMqtt({ settings: testSettings(broker.url), secure: { tlsCACert: broker.certs!.otherCa } });
     expect(result).toEqual({
       ok: false,
-      message: `Could not connect to ${broker.url}: TLS: the broker's certificate is not trusted (UNABLE_TO_VERIFY_LEAF_SIGNATURE): set the CA certificate that signed it`,
+      message: `Could not connect to ${broker.url}: TLS: the broker's certificate is not trusted (SELF_SIGNED_CERT_IN_CHAIN): set the CA certificate that signed it`,
     });
     const conn = new MqttConnection({
       settings: testSettings(broker.url),

@@ -6,7 +6,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import type { ProbeResult } from '../contracts';
 import type { MqttSettings } from '../../../../src/shared/mqtt';
 import { defaultClientId, mqttClientOptions, type MqttSecureValues } from './clientOptions';
-import { describeConnectError, describeSubackError, displayUrl } from './errors';
+import { describeConnectError, describeSubackError, displayUrl, subackRefusalCode } from './errors';
 import { topicFilterProblem } from './topics';
 
 export interface ProbeOptions {
@@ -84,8 +84,8 @@ function untilConnected(client: MqttClient): Promise<true | unknown> {
 function subscribeOnce(client: MqttClient, topic: string, qos: 0 | 1 | 2): Promise<string | undefined> {
   return new Promise((resolve) => {
     client.subscribe(topic, { qos }, (error, granted) => {
-      const code = granted?.find((grant) => (grant.qos & 0x80) !== 0)?.qos ?? (error as { code?: unknown } | null)?.code;
-      if (typeof code === 'number' && (code & 0x80) !== 0) resolve(describeSubackError(topic, code));
+      const code = subackRefusalCode(error, granted);
+      if (code !== undefined) resolve(describeSubackError(topic, code));
       else if (error) resolve(`subscribing to "${topic}" failed: the connection closed`);
       else resolve(undefined);
     });
