@@ -206,8 +206,11 @@ describeWithMosquitto('MqttConnection broker restarts', () => {
           return state.state !== 'connected' ? state : undefined;
         });
         expect(['failing', 'connecting']).toContain(down.state);
-        await new Promise((resolve) => setTimeout(resolve, 300));
-        expect(conn.state().state).not.toBe('connected');
+        // Down long enough for the backoff to reach its cap (2 s by default).
+        await new Promise((resolve) => setTimeout(resolve, 3_000));
+        const meanwhile = conn.state();
+        const error = meanwhile.state === 'failing' ? meanwhile.error : meanwhile.state === 'connecting' ? meanwhile.lastError : meanwhile.state;
+        expect(error).toBe(`connection refused by 127.0.0.1:${broker.port} (is the broker running and listening on that port?)`);
 
         await broker.start();
         const back = Date.now();
@@ -229,6 +232,6 @@ describeWithMosquitto('MqttConnection broker restarts', () => {
       } finally {
         await broker.close();
       }
-    });
+    }, 30_000);
   }
 });
