@@ -3,7 +3,7 @@
  * refcounted subscriptions, the idle grace, auth and TLS errors in user words, and broker restarts.
  */
 import type { MqttClient } from 'mqtt';
-import { MosquittoBroker, describeWithMosquitto } from '../../../../tests/support/mosquitto';
+import { MosquittoBroker, describeWithMosquitto, freePort } from '../../../../tests/support/mosquitto';
 import { Registry } from 'prom-client';
 import type { RawMessage } from '../contracts';
 import { MAX_PAYLOAD_BYTES } from '../buffer';
@@ -114,6 +114,47 @@ describeWithMosquitto('MqttConnection on a plain broker', () => {
     expect(await value('tributary_source_buffered_messages', ds)).toBe(0);
     expect(await value('tributary_source_connection_state', { ...ds, state: 'closed' })).toBe(1);
     expect(await value('tributary_source_subscriptions', ds)).toBe(0);
+  });
+
+  it('a query (history) continued by follow(lastSeq) sees every message once, in order, while the broker publishes', async () => {
+    const conn = connection({ settings: testSettings(broker.url) });
+    await connected(conn);
+    const sub = conn.subscribe('flow/+');
+    await acknowledged(sub);
+    const p = await pub(broker.url);
+    const total = 300;
+    const publishing = (async () => {
+      for (let i = 0; i < total; i++) await p.publishAsync(`flow/${i % 3}`, String(i));
+    })();
+    await waitFor('some history', () => sub.history(all).length >= 50);
+    const answered = sub.history(all); // the initial query
+    const streamed: RawMessage[] = [];
+    const stop = sub.follow(answered[answered.length - 1].seq, (batch) => streamed.push(...batch));
+    await publishing;
+    await waitFor('every message', () => answered.length + streamed.length >= total);
+    stop();
+    const values = [...answered, ...streamed].map((m) => Number(m.payload.toString()));
+    expect(values).toEqual(Array.from({ length: total }, (_, i) => i));
+  });
+
+  it('retries with capped exponential backoff', async () => {
+    const port = await freePort(); // nothing listens: every attempt is refused at once
+    const conn = connection({
+      settings: testSettings(`mqtt://127.0.0.1:${port}`, { reconnectMinMs: 40, reconnectMaxMs: 320 }),
+      random: () => 0.5, // jitter pinned: each delay is 3/4 of min·2^(n-1), capped
+    });
+    const delays: number[] = [];
+    let lastFailure = 0;
+    await waitFor('6 failures', () => {
+      const state = conn.state();
+      if (state.state === 'failing' && state.since !== lastFailure) {
+        lastFailure = state.since;
+        delays.push(state.retryInMs);
+      }
+      return delays.length >= 6;
+    });
+    expect(delays).toEqual([30, 60, 120, 240, 240, 240]);
+    expect(conn.state()).toMatchObject({ error: `connection refused by 127.0.0.1:${port} (is the broker running and listening on that port?)` });
   });
 
   it('rejects an invalid filter with the reason', () => {
