@@ -1,6 +1,6 @@
 /** MQTT.js client options from validated settings and secure values (the one place secrets are read). */
 import { hostname } from 'node:os';
-import { randomBytes } from 'node:crypto';
+import { X509Certificate, createPrivateKey, randomBytes, type KeyObject } from 'node:crypto';
 import type { IClientOptions } from 'mqtt';
 import type { MqttSecureKey, MqttSettings } from '../../../../src/shared/mqtt';
 
@@ -16,7 +16,42 @@ export function defaultClientId(): string {
   return `tributary-${host}-${process.pid}-${randomBytes(3).toString('hex')}`;
 }
 
+/** A setting that can never work (checked before connecting); its message is for the user as is. */
+export class MqttSettingsError extends Error {}
+
+/**
+ * Checks the PEM texts: Node silently ignores a CA that is not PEM (the broker then looks untrusted)
+ * and names a bad key only by an OpenSSL code, so each is parsed here to say which one is wrong.
+ * Messages never include the values.
+ */
+export function checkTlsSecrets(secure: MqttSecureValues): void {
+  if (secure.tlsCACert) certificate(secure.tlsCACert, 'the CA certificate');
+  const cert = secure.tlsClientCert ? certificate(secure.tlsClientCert, 'the client certificate') : undefined;
+  let key: KeyObject | undefined;
+  if (secure.tlsClientKey) {
+    try {
+      key = createPrivateKey(secure.tlsClientKey);
+    } catch {
+      throw new MqttSettingsError('TLS: the client key is not a valid PEM private key (an encrypted key is not supported)');
+    }
+  }
+  if (cert && !key) throw new MqttSettingsError('TLS: a client certificate needs its client key');
+  if (key && !cert) throw new MqttSettingsError('TLS: a client key needs its client certificate');
+  if (cert && key && !cert.checkPrivateKey(key)) throw new MqttSettingsError('TLS: the client key does not match the client certificate');
+}
+
+function certificate(pem: string, what: string): X509Certificate {
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new MqttSettingsError(`TLS: ${what} is not a PEM certificate (-----BEGIN CERTIFICATE----- …)`);
+  try {
+    return new X509Certificate(pem);
+  } catch {
+    throw new MqttSettingsError(`TLS: ${what} is not a valid PEM certificate`);
+  }
+}
+
+/** Throws MqttSettingsError for TLS secrets that cannot work. */
 export function mqttClientOptions(settings: MqttSettings, secure: MqttSecureValues, clientId: string): IClientOptions {
+  checkTlsSecrets(secure);
   const options: IClientOptions = {
     clientId,
     protocolVersion: 4,

@@ -3,6 +3,7 @@
  * Built only from codes, the host and the port: never from the error's own text where it could echo
  * options, so no secret (password, key) can reach a message or a log line.
  */
+import { MqttSettingsError } from './clientOptions';
 
 /** Where we connect, for messages: the URL without any user:password part. */
 export function displayUrl(url: string): string {
@@ -51,6 +52,7 @@ interface CodedError {
 
 /** One line for the user: why connecting to `url` failed. */
 export function describeConnectError(error: unknown, url: string, connectTimeoutMs: number): string {
+  if (error instanceof MqttSettingsError) return error.message;
   const { code, message } = (error ?? {}) as CodedError;
   const where = hostPort(url);
   const text = typeof message === 'string' ? message : '';

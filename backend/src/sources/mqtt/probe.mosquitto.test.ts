@@ -133,6 +133,24 @@ describeWithMosquitto('TLS', () => {
     }
   });
 
+  it('a CA certificate that is not PEM is named, never a crash', async () => {
+    const result = await probeMqtt({ settings: testSettings(broker.url), secure: { tlsCACert: 'not a certificate' } });
+    expect(result).toEqual({
+      ok: false,
+      message: `Could not connect to ${broker.url}: TLS: the CA certificate is not a PEM certificate (-----BEGIN CERTIFICATE----- …)`,
+    });
+    const conn = new MqttConnection({ settings: testSettings(broker.url), secure: { tlsCACert: 'not a certificate' }, buffer: testBuffer() });
+    try {
+      const state = await waitFor('failing', () => {
+        const s = conn.state();
+        return s.state === 'failing' ? s : undefined;
+      });
+      expect(state.error).toBe('TLS: the CA certificate is not a PEM certificate (-----BEGIN CERTIFICATE----- …)');
+    } finally {
+      await conn.close();
+    }
+  });
+
   it('a certificate for another name is a hostname mismatch', async () => {
     const other = await MosquittoBroker.start({ tls: 'server', serverNames: ['DNS:broker.example.com'] });
     try {
@@ -160,6 +178,16 @@ describeWithMosquitto('mutual TLS', () => {
       secure: { tlsCACert: certs.ca, tlsClientCert: certs.clientCert, tlsClientKey: certs.clientKey },
     });
     expect(result.ok).toBe(true);
+  });
+
+  it('a client key that does not belong to the certificate is named before connecting', async () => {
+    const certs = broker.certs!;
+    const otherKey = (await import('node:crypto')).generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' });
+    const result = await probeMqtt({
+      settings: testSettings(broker.url),
+      secure: { tlsCACert: certs.ca, tlsClientCert: certs.clientCert, tlsClientKey: String(otherKey) },
+    });
+    expect(result).toEqual({ ok: false, message: `Could not connect to ${broker.url}: TLS: the client key does not match the client certificate` });
   });
 
   it('without a client certificate the error says one is required', async () => {
