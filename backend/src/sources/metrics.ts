@@ -85,9 +85,20 @@ function createMetrics(registry: Registry): SourceMetrics {
 
 const STATES: ConnectionState['state'][] = ['connecting', 'connected', 'failing', 'closed'];
 
-/** Metrics of one datasource's source. */
+/** Per metrics set: the newest connection of each datasource, the only one whose state is shown. */
+const stateOwners = new WeakMap<SourceMetrics, Map<string, object>>();
+
+/**
+ * Metrics of one datasource's source, for one connection (settings version). Counters and gauges of
+ * amounts add up across versions; the state gauge follows the newest version only, so the old
+ * connection closing after the new one started does not show the datasource as closed.
+ */
 export function sourceMetricsFor(metrics: SourceMetrics, uid: string, source: string) {
   const labels = { datasource_uid: uid, source };
+  const owner = {};
+  const owners = stateOwners.get(metrics) ?? new Map<string, object>();
+  stateOwners.set(metrics, owners);
+  owners.set(`${source}\u0000${uid}`, owner);
   const bufferObserver: BufferObserver = {
     buffered: (deltaMessages, deltaBytes) => {
       metrics.bufferedMessages.inc(labels, deltaMessages);
@@ -103,6 +114,7 @@ export function sourceMetricsFor(metrics: SourceMetrics, uid: string, source: st
     reconnected: () => metrics.reconnects.inc(labels),
     subscriptions: (delta: number) => metrics.subscriptions.inc(labels, delta),
     state: (state: ConnectionState['state']) => {
+      if (owners.get(`${source}\u0000${uid}`) !== owner) return;
       for (const candidate of STATES) metrics.connectionState.set({ ...labels, state: candidate }, candidate === state ? 1 : 0);
     },
   };

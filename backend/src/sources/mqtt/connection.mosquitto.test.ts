@@ -110,10 +110,16 @@ describeWithMosquitto('MqttConnection on a plain broker', () => {
     expect(await value('tributary_source_buffered_messages', ds)).toBe(2);
     expect(await value('tributary_source_connection_state', { ...ds, state: 'connected' })).toBe(1);
     expect(await value('tributary_source_connection_state', { ...ds, state: 'failing' })).toBe(0);
+    // New settings: the next connection starts, then the old one closes; the state follows the new one.
+    const next = connection({ settings: testSettings(broker.url), metrics: sourceMetricsFor(sourceMetrics(registry), 'ds-1', 'mqtt') });
+    await connected(next);
     await conn.close();
     expect(await value('tributary_source_buffered_messages', ds)).toBe(0);
-    expect(await value('tributary_source_connection_state', { ...ds, state: 'closed' })).toBe(1);
     expect(await value('tributary_source_subscriptions', ds)).toBe(0);
+    expect(await value('tributary_source_connection_state', { ...ds, state: 'connected' })).toBe(1);
+    expect(await value('tributary_source_connection_state', { ...ds, state: 'closed' })).toBe(0);
+    await next.close();
+    expect(await value('tributary_source_connection_state', { ...ds, state: 'closed' })).toBe(1);
   });
 
   it('a query (history) continued by follow(lastSeq) sees every message once, in order, while the broker publishes', async () => {
