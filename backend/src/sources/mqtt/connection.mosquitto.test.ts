@@ -8,7 +8,7 @@ import { Registry } from 'prom-client';
 import type { RawMessage } from '../contracts';
 import { MAX_PAYLOAD_BYTES } from '../buffer';
 import { sourceMetrics, sourceMetricsFor } from '../metrics';
-import { MqttConnection, type MqttConnectionOptions, type MqttSubscription } from './index';
+import { MAX_FILTERS_PER_CONNECTION, MqttConnection, type MqttConnectionOptions, type MqttSubscription } from './index';
 import { publisher, testBuffer, testSettings, waitFor } from './testSupport';
 
 const all = { fromMs: 0, toMs: Number.MAX_SAFE_INTEGER };
@@ -161,6 +161,18 @@ describeWithMosquitto('MqttConnection on a plain broker', () => {
     });
     expect(delays).toEqual([30, 60, 120, 240, 240, 240]);
     expect(conn.state()).toMatchObject({ error: `connection refused by 127.0.0.1:${port} (is the broker running and listening on that port?)` });
+  });
+
+  it('holds at most MAX_FILTERS_PER_CONNECTION filters: an idle one makes room, else a clear error', async () => {
+    const conn = connection({ settings: testSettings(broker.url) });
+    await connected(conn);
+    const held = Array.from({ length: MAX_FILTERS_PER_CONNECTION }, (_, i) => conn.subscribe(`many/${i}`));
+    expect(() => conn.subscribe('many/one-more')).toThrow('too many topic filters in use on this datasource (at most 1000)');
+    held[0].release(); // kept warm, but first to go when room is needed
+    conn.subscribe('many/one-more');
+    expect(conn.filters()).toHaveLength(MAX_FILTERS_PER_CONNECTION);
+    expect(conn.filters()).not.toContain('many/0');
+    expect(conn.state().state).toBe('connected');
   });
 
   it('rejects an invalid filter with the reason', () => {

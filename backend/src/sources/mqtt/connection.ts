@@ -28,6 +28,9 @@ export interface MqttConnectionOptions {
   random?: () => number;
 }
 
+/** Most topic filters one connection holds (held or kept warm); past it the oldest idle one is ended first. */
+export const MAX_FILTERS_PER_CONNECTION = 1_000;
+
 /** Concrete topics remembered for routing; the cache is emptied when full or when filters change. */
 const ROUTE_CACHE_LIMIT = 10_000;
 
@@ -96,6 +99,7 @@ export class MqttConnection {
     if (problem) throw new Error(`invalid topic filter: ${problem}`);
     let entry = this.entries.get(filter);
     if (!entry) {
+      if (this.entries.size >= MAX_FILTERS_PER_CONNECTION) this.makeRoomForFilter();
       entry = { filter, ring: this.buffer.createRing(filter), holders: 0, broker: 'none' };
       this.entries.set(filter, entry);
       this.routes.clear();
@@ -108,6 +112,17 @@ export class MqttConnection {
     }
     entry.holders++;
     return this.holder(entry);
+  }
+
+  private makeRoomForFilter(): void {
+    for (const idle of this.entries.values()) {
+      if (idle.holders === 0) {
+        clearTimeout(idle.idleTimer);
+        this.endEntry(idle);
+        return;
+      }
+    }
+    throw new Error(`too many topic filters in use on this datasource (at most ${MAX_FILTERS_PER_CONNECTION})`);
   }
 
   /** Topic filters currently subscribed or kept warm (for health and tests). */
