@@ -36,10 +36,21 @@ export function formatPath(segments: readonly PathSegment[]): string {
   return out;
 }
 
+// Payloads of a topic repeat their keys: remember how each key is written (bounded, then cleared).
+const nestedKeyText = new Map<string, string>();
+const MAX_CACHED_KEYS = 10_000;
+
 /** Appends one segment to an already formatted path (the flattener's hot path). */
 export function childPath(parent: string, segment: PathSegment): string {
   if (typeof segment === 'number') return `${parent}[${segment}]`;
-  return parent + keyText(segment, parent === '');
+  if (parent === '') return keyText(segment, true);
+  let text = nestedKeyText.get(segment);
+  if (text === undefined) {
+    if (nestedKeyText.size >= MAX_CACHED_KEYS) nestedKeyText.clear();
+    text = keyText(segment, false);
+    nestedKeyText.set(segment, text);
+  }
+  return parent + text;
 }
 
 /**

@@ -51,6 +51,8 @@ interface Column {
   field: SeriesField;
   /** Unique in the frame and the same in every process for the same messages. */
   name: string;
+  labels: Record<string, string>;
+  config: { displayNameFromDS: string };
 }
 
 export class SeriesStreamMapper {
@@ -192,7 +194,7 @@ export class SeriesStreamMapper {
         let name = `${field.name} ${series.topic}`;
         for (let k = 2; this.names.has(name); k++) name = `${field.name} ${series.topic} #${k}`;
         this.names.add(name);
-        const column = { series, field, name };
+        const column = { series, field, name, labels: { ...series.labels }, config: { displayNameFromDS: field.displayName } };
         this.columns.push(column);
         this.columnOf.set(field, column);
       }
@@ -201,9 +203,7 @@ export class SeriesStreamMapper {
 
   private frame(table: ColumnTable<SeriesField>): Frame {
     const fields: Field[] = [table.timeField()];
-    for (const c of this.columns) {
-      fields.push(valueField(c.name, c.field.kind, table.column(c.field), { ...c.series.labels }, { displayNameFromDS: c.field.displayName }));
-    }
+    for (const c of this.columns) fields.push(valueField(c.name, c.field.kind, table.column(c.field), c.labels, c.config));
     const notices = boundNotices([...this.channelNotices.values(), ...this.historyNotices, ...this.registry.list.flatMap((s) => s.notices)]);
     const meta = this.options.channel || notices ? { ...(this.options.channel ? { channel: this.options.channel } : {}), ...(notices ? { notices } : {}) } : undefined;
     return frame({ refId: this.options.refId, meta, fields });
