@@ -60,4 +60,9 @@ export const MAPPING_LIMITS = {
   maxPayloadBytes: 1024 * 1024,
   /** Most series (concrete topics) one query or stream maps; messages of further topics are dropped with a notice. */
   maxSeries: 500,
+  /**
+   * Most value columns of one live channel's frame (all series' fields together; every packet carries
+   * each column). Further fields are left out of the stream with a notice; QueryData still has them.
+   */
+  maxChannelColumns: 1000,
 } as const;

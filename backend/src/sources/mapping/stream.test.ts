@@ -6,7 +6,7 @@
  */
 import type { DataFrame, DataFrameJSON } from '@grafana/data';
 import { frameToJSON, type Frame } from '@tributary/grafana-backend-sdk/frames';
-import type { PayloadMapping } from '../../../../src/shared/mapping';
+import { MAPPING_LIMITS, type PayloadMapping } from '../../../../src/shared/mapping';
 import type { RawMessage } from '../contracts';
 import { mapHistory } from './history';
 import { SeriesStreamMapper, type StreamPacket } from './stream';
@@ -157,6 +157,17 @@ describe('a live channel with several topics, through Grafana StreamingDataFrame
     const sdf = browser(initial, [p]);
     expect(points(sdf, 'temp a')).toEqual([[T0, 1], [T0 + 3, 4]]);
     expect(points(sdf, 'temp b')).toEqual([[T0 + 1, 2], [T0 + 2, 3]]);
+  });
+
+  it(`carries at most ${MAPPING_LIMITS.maxChannelColumns} fields and says so; QueryData keeps them all`, () => {
+    const wide = Object.fromEntries(Array.from({ length: MAPPING_LIMITS.maxFieldsPerSeries }, (_, i) => [`k${i}`, i]));
+    const topics = ['a', 'b', 'c', 'd'].map((d) => msg(`sensors/${d}/env`, wide));
+    const mapper = new SeriesStreamMapper(mapping);
+    const initial = mapper.seed(topics);
+    expect(initial.fields).toHaveLength(1 + MAPPING_LIMITS.maxChannelColumns);
+    expect(initial.meta?.notices?.[0].text).toMatch(/the stream carries at most 1000 fields/);
+    expect(mapper.push([msg('sensors/d/env', { k0: 1, k255: 2 }, T0 + 1)])!.schema).toBe(false);
+    expect(mapHistory(topics, mapping).frames.map((f) => f.fields.length)).toEqual([257, 257, 257, 257]);
   });
 
   it('SubscribeStream schema packet, then data-only packets', () => {

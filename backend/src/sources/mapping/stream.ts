@@ -12,7 +12,7 @@
  */
 import { frame, frameToJSONBytes, type Field, type Frame, type Notice } from '@tributary/grafana-backend-sdk/frames';
 import type { EncodedPacket } from '@tributary/grafana-backend-sdk/live';
-import type { PayloadMapping } from '../../../../src/shared/mapping';
+import { MAPPING_LIMITS, type PayloadMapping } from '../../../../src/shared/mapping';
 import type { RawMessage } from '../contracts';
 import { compileMapping, type CompileOptions, type CompiledMapping } from './compile';
 import { REJECT_REASONS, type RejectReason } from './decode';
@@ -66,6 +66,8 @@ export class SeriesStreamMapper {
   private readonly channelNotices = new Map<string, Notice>();
   private historyNotices: Notice[] = [];
   private schemaSent = false;
+  /** Set when the column limit was first hit: the next packet carries the notice. */
+  private columnsCapped = false;
   private seq: number;
   private counts = { mapped: 0, droppedOutOfOrder: 0, timeFallbacks: 0 };
 
@@ -98,6 +100,7 @@ export class SeriesStreamMapper {
     const perSeries = orderedRows(fresh, this.mapping, this.registry, this.rejected);
     const rows = perSeries.flat().sort(byTimeThenSeq);
     const table = this.table(rows);
+    this.columnsCapped = false; // the seeded frame carries the notice itself
     this.historyNotices = this.registry.list.flatMap((s) => {
       const fallbacks = (perSeries[s.index] ?? []).filter((r) => r.timeFallback).length;
       this.counts.timeFallbacks += fallbacks;
@@ -151,7 +154,8 @@ export class SeriesStreamMapper {
     }
     this.counts.mapped += rows.length;
     this.syncColumns();
-    changed = changed || this.columns.length !== columnsBefore || !this.schemaSent;
+    changed = changed || this.columns.length !== columnsBefore || !this.schemaSent || this.columnsCapped;
+    this.columnsCapped = false;
     if (rows.length === 0 && !changed) return undefined;
     this.schemaSent = true;
     const f = this.frame(table);
@@ -191,6 +195,13 @@ export class SeriesStreamMapper {
     for (const series of this.registry.list) {
       for (const field of series.fields) {
         if (this.columnOf.has(field)) continue;
+        if (this.columns.length >= MAPPING_LIMITS.maxChannelColumns) {
+          if (!this.channelNotices.has('columns')) {
+            this.channelNotices.set('columns', { severity: 'warning', text: `the stream carries at most ${MAPPING_LIMITS.maxChannelColumns} fields; further fields are left out (list the fields you need, or narrow the topic filter)` });
+            this.columnsCapped = true;
+          }
+          return;
+        }
         let name = `${field.name} ${series.topic}`;
         for (let k = 2; this.names.has(name); k++) name = `${field.name} ${series.topic} #${k}`;
         this.names.add(name);
