@@ -112,6 +112,7 @@ describe('JSON payloads', () => {
     expect(all.frames).toHaveLength(1);
     expect(all.frames[0].fields).toEqual([]);
     expect(notices(all.frames[0])).toEqual(['1 message was not mapped: 1 not valid JSON']);
+    expect(frameFromArrow(frameToArrow(all.frames[0])).meta?.notices?.[0].text).toBe('1 message was not mapped: 1 not valid JSON');
     expect(mapHistory([], json).frames).toEqual([]);
   });
 });

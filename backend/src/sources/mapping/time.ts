@@ -86,7 +86,7 @@ export function parseIsoTime(text: string): Instant | undefined {
   const second = Number(s);
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 24 || minute > 59 || second > 60) return undefined;
   let ms = Date.UTC(Number(y), month - 1, day, hour, minute, Math.min(second, 59));
-  if (new Date(ms).getUTCDate() !== day) return undefined; // 2023-02-30
+  if (day > 28 && new Date(ms).getUTCDate() !== day) return undefined; // 2023-02-30
   if (second === 60) ms += 1000; // leap second: the next instant
   if (zone && zone !== 'Z' && zone !== 'z') {
     const sign = zone[0] === '-' ? -1 : 1;
