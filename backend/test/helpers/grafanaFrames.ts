@@ -10,8 +10,9 @@ import { frameToJSON, type Frame } from '@tributary/grafana-backend-sdk/frames';
 
 const grafanaDist = path.dirname(require.resolve('@grafana/data'));
 
-export const { dataFrameFromJSON } = require(path.join(grafanaDist, 'dataframe/DataFrameJSON.cjs')) as {
+export const { dataFrameFromJSON, dataFrameToJSON } = require(path.join(grafanaDist, 'dataframe/DataFrameJSON.cjs')) as {
   dataFrameFromJSON: (dto: DataFrameJSON) => DataFrame;
+  dataFrameToJSON: (frame: DataFrame) => DataFrameJSON;
 };
 
 export type GrafanaStreamingFrame = DataFrame & { push(msg: DataFrameJSON): unknown };

@@ -5,22 +5,24 @@
  * and live rows joined with no gap and no duplicate, nulls where a message lacks a field.
  */
 import type { DataFrame, DataFrameJSON } from '@grafana/data';
-import { frameToJSON, type Frame } from '@tributary/grafana-backend-sdk/frames';
+import type { Frame } from '@tributary/grafana-backend-sdk/frames';
 import { MAPPING_LIMITS, type PayloadMapping } from '../../../../src/shared/mapping';
 import type { RawMessage } from '../contracts';
 import { mapHistory } from './history';
 import { SeriesStreamMapper, type StreamPacket } from './stream';
-import { msg, StreamingDataFrame, T0, type GrafanaStreamingFrame } from './testSupport';
+import { asGrafana, dataFrameToJSON, msg, StreamingDataFrame, T0, type GrafanaStreamingFrame } from './testSupport';
 
 const mapping: PayloadMapping = { format: 'json', timeSource: 'arrival', topicPattern: 'sensors/{device}/env' };
 const CHANNEL = 'ds/uid-1/mqtt/abc';
 
-const json = (f: Frame) => JSON.parse(frameToJSON(f, 'all')) as DataFrameJSON;
 const decode = (p: StreamPacket) => JSON.parse(Buffer.from(p.bytes).toString('utf8')) as DataFrameJSON;
 
-/** The browser side: the initial frame, then each packet, as Grafana Live applies them. */
+/**
+ * The browser side: the QueryData frame as DataSourceWithBackend hands it to Grafana Live (read from
+ * the response JSON, written back with dataFrameToJSON), then each packet as Live applies them.
+ */
 function browser(initial: Frame, packets: Array<StreamPacket | undefined>): GrafanaStreamingFrame {
-  const sdf = StreamingDataFrame.fromDataFrameJSON(json(initial), { maxLength: 10_000 });
+  const sdf = StreamingDataFrame.fromDataFrameJSON(dataFrameToJSON(asGrafana(initial)), { maxLength: 10_000 });
   for (const p of packets) if (p) sdf.push(decode(p));
   return sdf;
 }

@@ -2,7 +2,7 @@
 import type { DataFrame } from '@grafana/data';
 import type { RawMessage } from '../contracts';
 
-export { asGrafana, StreamingDataFrame, type GrafanaStreamingFrame } from '../../../test/helpers/grafanaFrames';
+export { asGrafana, dataFrameToJSON, StreamingDataFrame, type GrafanaStreamingFrame } from '../../../test/helpers/grafanaFrames';
 
 export const T0 = Date.UTC(2026, 0, 2, 3, 4, 5); // 2026-01-02T03:04:05Z
 
