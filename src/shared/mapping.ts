@@ -37,6 +37,11 @@ export interface PayloadMapping {
    * segment; `{name...}` at the end takes the rest (`site/{path...}`). Topics that do not match get no labels.
    */
   topicPattern?: string;
+  /**
+   * Display name of each series' fields: `{{topic}}`, `{{field}}` and `{{<label>}}` (a `topicPattern`
+   * label) are replaced, other text is kept as written. Empty: see docs/sources.md "Series names".
+   */
+  alias?: string;
 }
 
 export const DEFAULT_MAPPING: PayloadMapping = { format: 'json', timeSource: 'arrival', timeFormat: 'auto' };
@@ -51,4 +56,13 @@ export const MAPPING_LIMITS = {
   maxExplicitFields: 64,
   /** Longest field path accepted in a query, characters. */
   maxPathLength: 256,
+  /** Largest payload mapped, bytes; larger ones are rejected (reason `oversize`) and counted. */
+  maxPayloadBytes: 1024 * 1024,
+  /** Most series (concrete topics) one query or stream maps; messages of further topics are dropped with a notice. */
+  maxSeries: 500,
+  /**
+   * Most value columns of one live channel's frame (all series' fields together; every packet carries
+   * each column). Further fields are left out of the stream with a notice; QueryData still has them.
+   */
+  maxChannelColumns: 1000,
 } as const;
