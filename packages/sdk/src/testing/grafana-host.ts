@@ -104,13 +104,13 @@ export function assertHclogLine(line: string): { level: string; message: string 
  * The plugin's gRPC services a test can dial with {@link clientFor}.
  * @useDeclaredType
  */
-export type ServiceName = keyof Wire['services'];
+export type ServiceName = keyof Wire['plainServices'];
 
 let constructors: Record<ServiceName, grpc.ServiceClientConstructor> | undefined;
 
 function clientConstructors(): Record<ServiceName, grpc.ServiceClientConstructor> {
   if (!constructors) {
-    const services = loadWire().services;
+    const services = loadWire().plainServices;
     constructors = Object.fromEntries(
       Object.entries(services).map(([name, definition]) => [name, grpc.makeGenericClientConstructor(definition, name)]),
     ) as Record<ServiceName, grpc.ServiceClientConstructor>;
@@ -119,8 +119,8 @@ function clientConstructors(): Record<ServiceName, grpc.ServiceClientConstructor
 }
 
 /** The service definitions, for tests that stand in for a plugin (a gRPC server of their own). */
-export function serviceDefinitions(): Wire['services'] {
-  return loadWire().services;
+export function serviceDefinitions(): Wire['plainServices'] {
+  return loadWire().plainServices;
 }
 
 /** The grpc-js target for a handshake address (go-plugin dials `unix` paths and `host:port`). */
