@@ -119,7 +119,7 @@ function clientConstructors(): Record<ServiceName, grpc.ServiceClientConstructor
 }
 
 /** The service definitions, for tests that stand in for a plugin (a gRPC server of their own). */
-export function serviceDefinitions(): Wire['plainServices'] {
+export function serviceDefinitions(): Record<ServiceName, grpc.ServiceDefinition> {
   return loadWire().plainServices;
 }
 
