@@ -2,9 +2,12 @@
 // (a build-output folder: git-ignored, never edited by hand).
 //
 // - protocol.js + protocol.d.ts: static message codecs and their types, made by protobufjs-cli
-//   (`pbjs -t static-module` + `pbts`), pinned as a devDependency. Why static code: decoding into
+//   (`pbjs -t static-module` + `pbts`), pinned as a devDependency (1.x: the line for protobufjs 7, our
+//   runtime; protobufjs-cli 2.x generates for protobufjs 8). Why static code: decoding into
 //   message objects and encoding plain objects needs no reflection and no toObject/fromObject pass
 //   per call, and protobufjs (already our runtime codec library) only needs its small "minimal" runtime.
+//   Why not ts-proto or protobuf-es: both are protoc plugins, and protoc is a native binary that npm
+//   does not bring; pbjs parses .proto files in JavaScript.
 // - services.ts: each service's methods (path, message types, streaming), which grpc-js needs and
 //   pbjs's own service classes do not expose. Written from the same parsed .proto files.
 //

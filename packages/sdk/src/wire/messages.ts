@@ -5,7 +5,7 @@
  * generated `I…` interfaces. wire/convert/ is the one place that turns them into the SDK's types.
  */
 export { google, pluginv2 } from './generated/protocol';
-export { grpc as grpcHealth, plugin as goplugin } from './generated/protocol';
+export { grpc as grpcHealth } from './generated/protocol';
 
 /** The frame encoding a QueryData request asks for (pluginv2.DataFrameFormat by name). */
 export type WireFormat = 'ARROW' | 'JSON';
