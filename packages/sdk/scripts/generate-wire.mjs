@@ -1,7 +1,8 @@
 // Package build, step 1 (before tsc): the wire layer generated from proto/*.proto into src/wire/generated/
 // (a build-output folder: git-ignored, never edited by hand).
 //
-// - protocol.js + protocol.d.ts: static message codecs and their types, made by protobufjs-cli
+// - protocol.{js,mjs,d.ts} (and protocol-plain, the same plus plain-object conversion for the testing
+//   entry): static message codecs and their types, made by protobufjs-cli
 //   (`pbjs -t static-module` + `pbts`), pinned as a devDependency (1.x: the line for protobufjs 7, our
 //   runtime; protobufjs-cli 2.x generates for protobufjs 8). Why static code: decoding into
 //   message objects and encoding plain objects needs no reflection and no toObject/fromObject pass
@@ -34,7 +35,7 @@ const HEADER = '// Generated at package build by scripts/generate-wire.mjs from 
 /** Our own protobufjs root name, so another protobufjs user in the same process keeps its own. */
 const ROOT_NAME = 'grafana_backend_sdk';
 /** Field names exactly as in the .proto (as Grafana's Go structs and our conversions name them). */
-const commonFlags = ['-t', 'static-module', '--keep-case', '-r', ROOT_NAME, '--no-verify', '--no-delimited', '--no-service', '--no-typeurl'];
+const commonFlags = ['-t', 'static-module', '--keep-case', '--no-verify', '--no-delimited', '--no-service', '--no-typeurl'];
 
 function node(script, args) {
   execFileSync(process.execPath, [script, ...args], { stdio: ['ignore', 'inherit', 'inherit'] });
@@ -54,18 +55,22 @@ function generate() {
   if (existsSync(stamp) && readFileSync(stamp, 'utf8') === hash) return;
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
-  const js = path.join(outDir, 'protocol.js');
-  const withComments = path.join(outDir, 'protocol.commented.js');
-  // pbts reads the JSDoc comments; the shipped code goes without them (a third of the size).
-  node(pbjs, [...commonFlags, '-w', 'commonjs', '-o', withComments, ...protoFiles]);
-  node(pbts, ['--no-comments', '-o', path.join(outDir, 'protocol.d.ts'), withComments]);
-  rmSync(withComments);
-  node(pbjs, [...commonFlags, '--no-comments', '-w', 'commonjs', '-o', js, ...protoFiles]);
-  // `-w es6` (ES module syntax); not `--es6` with `-w commonjs`, which emits `export` into CommonJS.
-  node(pbjs, [...commonFlags, '--no-comments', '-w', 'es6', '-o', path.join(outDir, 'protocol.mjs'), ...protoFiles]);
+  // Two variants: `protocol` (encode/decode only) is what a plugin serves and bundles; `protocol-plain`
+  // adds toObject/fromObject for the testing entry's plain-object clients (twice the code, never bundled).
+  // Each its own root name: their classes must not replace each other's.
+  for (const [name, extra] of [['protocol', ['-r', ROOT_NAME, '--no-convert']], ['protocol-plain', ['-r', `${ROOT_NAME}_plain`]]]) {
+    const withComments = path.join(outDir, `${name}.commented.js`);
+    // pbts reads the JSDoc comments; the shipped code goes without them (a third of the size).
+    node(pbjs, [...commonFlags, ...extra, '-w', 'commonjs', '-o', withComments, ...protoFiles]);
+    node(pbts, ['--no-comments', '-o', path.join(outDir, `${name}.d.ts`), withComments]);
+    rmSync(withComments);
+    node(pbjs, [...commonFlags, ...extra, '--no-comments', '-w', 'commonjs', '-o', path.join(outDir, `${name}.js`), ...protoFiles]);
+    // `-w es6` (ES module syntax); not `--es6` with `-w commonjs`, which emits `export` into CommonJS.
+    node(pbjs, [...commonFlags, ...extra, '--no-comments', '-w', 'es6', '-o', path.join(outDir, `${name}.mjs`), ...protoFiles]);
+  }
   writeFileSync(path.join(outDir, 'services.ts'), servicesModule());
   writeFileSync(stamp, hash);
-  console.log(`generate-wire: ${path.relative(process.cwd(), outDir)}/{protocol.js,protocol.mjs,protocol.d.ts,services.ts}`);
+  console.log(`generate-wire: ${path.relative(process.cwd(), outDir)}/{protocol,protocol-plain}.{js,mjs,d.ts}, services.ts`);
 }
 
 /** The grpc-js view of every service: method name → path, request/response type names, streaming. */
@@ -104,9 +109,11 @@ function copyToDist() {
   const esmDir = path.join(pkg, 'dist', 'esm', 'wire', 'generated');
   mkdirSync(cjsDir, { recursive: true });
   mkdirSync(esmDir, { recursive: true });
-  copyFileSync(path.join(outDir, 'protocol.js'), path.join(cjsDir, 'protocol.js'));
-  copyFileSync(path.join(outDir, 'protocol.d.ts'), path.join(cjsDir, 'protocol.d.ts'));
-  copyFileSync(path.join(outDir, 'protocol.mjs'), path.join(esmDir, 'protocol.js'));
+  for (const name of ['protocol', 'protocol-plain']) {
+    copyFileSync(path.join(outDir, `${name}.js`), path.join(cjsDir, `${name}.js`));
+    copyFileSync(path.join(outDir, `${name}.d.ts`), path.join(cjsDir, `${name}.d.ts`));
+    copyFileSync(path.join(outDir, `${name}.mjs`), path.join(esmDir, `${name}.js`));
+  }
   console.log('generate-wire: copied the generated codecs into dist/ and dist/esm/');
 }
 
