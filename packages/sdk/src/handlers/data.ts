@@ -1,15 +1,19 @@
 /** pluginv2.Data: QueryData (unary) and QueryChunkedData (server stream, one message per frame). */
 import type * as grpc from '@grpc/grpc-js';
 import type { DataResponse } from '../types';
-import type {
-  WireDataResponse,
-  WireQueryChunkedDataResponse,
-  WireQueryDataRequest,
-  WireQueryDataResponse,
-} from '../wire/messages';
+import {
+  chunk,
+  encodeDataResponse,
+  encodeFrame,
+  formatOf,
+  type WireDataResponse,
+  type WireQueryChunkedDataResponse,
+  type WireQueryDataRequest,
+  type WireQueryDataResponse,
+} from '../wire/convert';
 import { isEncodedFrame } from '../workers/encoded-frame';
-import { DEFAULT_MAX_RESPONSE_BYTES, ENVELOPE_RESERVE, capResponseSize, encodeDataResponse, encodeFrame, tooLargeMessage } from './encode';
-import { formatOf, runQueries } from './query-pipeline';
+import { DEFAULT_MAX_RESPONSE_BYTES, ENVELOPE_RESERVE, capResponseSize, tooLargeMessage } from './encode';
+import { runQueries } from './query-pipeline';
 import { endWhenSettled, errorMessage, trackCall, unaryHandler, type HandlerRuntime } from './runtime';
 
 export function queryDataHandler(rt: HandlerRuntime): grpc.handleUnaryCall<WireQueryDataRequest, WireQueryDataResponse> {
@@ -54,24 +58,24 @@ export function queryChunkedDataHandler(
         const status = encoded.status ?? 200;
         rt.metrics.queryAnswered(status);
         if (answer.error || status >= 400) {
-          await send({ refId, status, error: encoded.error ?? '', errorSource: encoded.errorSource ?? 'plugin', format });
+          await send(chunk.error(refId, status, encoded.error ?? '', encoded.errorSource ?? 'plugin', format));
         }
         const frames = answer.frames ?? [];
-        if (!frames.length && !answer.error && status < 400) await send({ refId, status, format });
+        if (!frames.length && !answer.error && status < 400) await send(chunk.empty(refId, status, format));
         for (let i = 0; i < frames.length; i++) {
           const frame = frames[i];
           let bytes: Uint8Array;
           try {
             bytes = isEncodedFrame(frame) ? frame.bytes : encodeFrame(frame, refId, format);
           } catch (err) {
-            await send({ refId, status: 500, error: `query ${refId}: frame ${i} cannot be encoded: ${errorMessage(err)}`, errorSource: 'plugin', format });
+            await send(chunk.error(refId, 500, `query ${refId}: frame ${i} cannot be encoded: ${errorMessage(err)}`, 'plugin', format));
             continue;
           }
           if (bytes.byteLength > limit) {
-            await send({ refId, status: 413, error: tooLargeMessage(refId, bytes.byteLength, rt.maxResponseBytes), errorSource: 'plugin', format });
+            await send(chunk.error(refId, 413, tooLargeMessage(refId, bytes.byteLength, rt.maxResponseBytes), 'plugin', format));
             continue;
           }
-          await send({ refId, frameId: `${refId}/${i}`, frame: bytes, status: 200, format });
+          await send(chunk.frame(refId, i, bytes, format));
         }
       }
     };

@@ -13,21 +13,10 @@ import {
   type RequestContext,
   type TypedDataQuery,
 } from '../types';
-import type { WireDataQuery, WireFormat } from '../wire/messages';
+import type { WireFormat } from '../wire/messages';
 import { USER_ERROR_STATUS, errorSourceForStatus } from './error-source';
 import { CLIENT_CANCELLED, errorMessage } from './runtime';
 import { timeRangeFailure } from './time-range';
-
-export function decodeDataQuery(wire: WireDataQuery): DataQuery {
-  return {
-    refId: wire.refId ?? '',
-    queryType: wire.queryType ?? '',
-    maxDataPoints: Number(wire.maxDataPoints ?? 0),
-    intervalMS: Number(wire.intervalMS ?? 0),
-    timeRange: { from: Number(wire.timeRange?.fromEpochMS ?? 0), to: Number(wire.timeRange?.toEpochMS ?? 0) },
-    json: wire.json ?? new Uint8Array(0),
-  };
-}
 
 /** One refId's error answer; the source follows the SDK's rules (error-source.ts) unless given. */
 export function failure(message: string, status: number, errorSource: ErrorSource = errorSourceForStatus(status)): DataResponse {

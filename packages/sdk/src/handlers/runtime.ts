@@ -5,16 +5,14 @@ import type { CallKind, CallTracker } from '../host/calls';
 import type { HclogLogger } from '../log/logger';
 import type { Endpoint, RequestOutcome, SdkMetrics } from '../metrics/sdk-metrics';
 import { InstanceLimitError, InstanceManager, MissingSettingsError, type InstanceLease } from '../instances/manager';
-import { decodeSettingsShell } from '../instances/settings';
 import {
   SettingsError,
-  type DataSourceInstanceSettings,
   type PluginContext,
   type PluginDefinition,
   type RequestContext,
   type RunMode,
 } from '../types';
-import type { WirePluginContext } from '../wire/messages';
+import { decodePluginContext, type WirePluginContext } from '../wire/convert';
 import type { MemoryBudget } from '../admission/memory-budget';
 import type { FrameWorkerPool } from '../workers/pool';
 import { grpcError, pluginFailure, type GrpcError } from '../wire/grpc-error';
@@ -36,24 +34,6 @@ export interface HandlerRuntime {
   inlineBelowBytes: number;
 }
 
-export function decodePluginContext(
-  wire: WirePluginContext | null | undefined,
-  settings?: DataSourceInstanceSettings,
-): PluginContext {
-  const ds = wire?.dataSourceInstanceSettings;
-  return {
-    orgId: Number(wire?.orgId ?? 0),
-    pluginId: wire?.pluginId ?? '',
-    user: wire?.user ? { ...wire.user } : undefined,
-    dataSourceInstanceSettings: settings ?? (ds ? decodeSettingsShell(ds) : undefined),
-    grafanaConfig: { ...(wire?.grafanaConfig ?? {}) },
-    pluginVersion: wire?.pluginVersion ?? '',
-    userAgent: wire?.userAgent ?? '',
-    apiVersion: wire?.apiVersion ?? '',
-    namespace: wire?.namespace ?? '',
-  };
-}
-
 export type InstanceResult =
   | { ok: true; lease: InstanceLease; pluginContext: PluginContext }
   | { ok: false; settingsError: SettingsError; pluginContext: PluginContext };
@@ -62,7 +42,7 @@ export type InstanceResult =
  * Finds the datasource instance for a request. A SettingsError is returned (callers report it their
  * way); missing settings and other factory failures are thrown as gRPC errors.
  */
-export async function resolveInstance(rt: HandlerRuntime, wire: WirePluginContext | null): Promise<InstanceResult> {
+export async function resolveInstance(rt: HandlerRuntime, wire: WirePluginContext | null | undefined): Promise<InstanceResult> {
   try {
     const lease = await rt.instances.acquire(wire?.dataSourceInstanceSettings, wire?.grafanaConfig);
     return { ok: true, lease, pluginContext: decodePluginContext(wire, lease.settings) };

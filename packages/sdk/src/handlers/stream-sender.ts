@@ -7,7 +7,7 @@ import type * as grpc from '@grpc/grpc-js';
 import { checkFrame, frameToJSONBytes } from '../frames';
 import type { Frame, FrameInclude } from '../frames/model';
 import type { StreamSender } from '../types';
-import type { WireStreamPacket } from '../wire/messages';
+import { streamPacket, type WireStreamPacket } from '../wire/convert';
 
 export class StreamClosedError extends Error {
   constructor() {
@@ -55,7 +55,7 @@ export class GrpcStreamSender implements StreamSender {
   sendBytes(bytes: Uint8Array): boolean {
     if (this.closed) return false;
     this.packets++;
-    const room = this.call.write({ data: bytes });
+    const room = this.call.write(streamPacket(bytes));
     if (!room) this.needsDrain = true;
     return room;
   }

@@ -1,15 +1,20 @@
 /** pluginv2.Stream: SubscribeStream, PublishStream (unary) and RunStream (server stream of packets). */
 import * as grpc from '@grpc/grpc-js';
-import { checkFrame, frameToJSONBytes } from '../frames';
-import type { Frame } from '../frames/model';
-import type { DataSourceInstance, RequestContext, StreamRequest, StreamStatus } from '../types';
-import type { WireStreamPacket, WireStreamRequest, WireStreamResponse, WireStreamStatus } from '../wire/messages';
+import type { DataSourceInstance, RequestContext, StreamRequest } from '../types';
+import {
+  PERMISSION_DENIED,
+  decodeStreamRequest,
+  encodePublishResult,
+  encodeSubscribeResult,
+  type WireStreamPacket,
+  type WireStreamRequest,
+  type WireStreamResponse,
+} from '../wire/convert';
 import { grpcError, pluginFailure, unimplemented } from '../wire/grpc-error';
 import type { InstanceLease } from '../instances/manager';
 import { USER_ERROR_SOURCE } from './error-source';
 import { GrpcStreamSender } from './stream-sender';
 import {
-  errorMessage,
   isGrpcError,
   requestContext,
   resolveInstance,
@@ -17,38 +22,6 @@ import {
   unaryHandler,
   type HandlerRuntime,
 } from './runtime';
-
-const STATUS: Record<StreamStatus, WireStreamStatus> = {
-  ok: 'OK',
-  notFound: 'NOT_FOUND',
-  permissionDenied: 'PERMISSION_DENIED',
-};
-
-function decodeStreamRequest(wire: WireStreamRequest, pluginContext: StreamRequest['pluginContext']): StreamRequest {
-  return {
-    pluginContext,
-    path: wire.path ?? '',
-    data: wire.data ?? new Uint8Array(0),
-    headers: { ...(wire.headers ?? {}) },
-  };
-}
-
-function isFrame(value: unknown): value is Frame {
-  return typeof value === 'object' && value !== null && Array.isArray((value as Frame).fields);
-}
-
-/** JSON bytes for SubscribeStream initial data / PublishStream data; rejects what is not JSON. */
-function jsonPayload(value: Uint8Array | string | undefined, what: string): Buffer | undefined {
-  if (value === undefined) return undefined;
-  const bytes = typeof value === 'string' ? Buffer.from(value) : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-  if (bytes.length === 0) return undefined;
-  try {
-    JSON.parse(bytes.toString('utf8'));
-  } catch (err) {
-    throw new Error(`${what} is not valid JSON: ${errorMessage(err)}`, { cause: err });
-  }
-  return bytes;
-}
 
 /**
  * Runs a SubscribeStream / PublishStream call: resolves the datasource instance and hands `body` the
@@ -63,7 +36,7 @@ async function answerStreamCall(
   body: (instance: DataSourceInstance<unknown>, request: StreamRequest, ctx: RequestContext) => Promise<WireStreamResponse>,
 ): Promise<WireStreamResponse> {
   const resolved = await resolveInstance(rt, wire.pluginContext);
-  if (!resolved.ok) return { status: 'PERMISSION_DENIED' };
+  if (!resolved.ok) return PERMISSION_DENIED;
   const { lease, pluginContext } = resolved;
   try {
     const request = decodeStreamRequest(wire, pluginContext);
@@ -78,12 +51,7 @@ export function subscribeStreamHandler(rt: HandlerRuntime): grpc.handleUnaryCall
   return unaryHandler(rt, 'subscribeStream', (wire, signal) =>
     answerStreamCall(rt, wire, signal, 'SubscribeStream', async (instance, request, ctx) => {
       if (typeof instance.subscribeStream !== 'function') throw unimplemented('SubscribeStream');
-      const result = await instance.subscribeStream(request, ctx);
-      const response: WireStreamResponse = { status: STATUS[result?.status] ?? 'NOT_FOUND' };
-      const initial = result?.initialData;
-      if (isFrame(initial)) response.data = frameToJSONBytes(checkFrame(initial), result.initialDataInclude ?? 'all');
-      else response.data = jsonPayload(initial, 'SubscribeStream initial data');
-      return response;
+      return encodeSubscribeResult(await instance.subscribeStream(request, ctx));
     }),
   );
 }
@@ -92,8 +60,7 @@ export function publishStreamHandler(rt: HandlerRuntime): grpc.handleUnaryCall<W
   return unaryHandler(rt, 'publishStream', (wire, signal) =>
     answerStreamCall(rt, wire, signal, 'PublishStream', async (instance, request, ctx) => {
       if (typeof instance.publishStream !== 'function') throw unimplemented('PublishStream');
-      const result = await instance.publishStream(request, ctx);
-      return { status: STATUS[result?.status] ?? 'NOT_FOUND', data: jsonPayload(result?.data, 'PublishStream data') };
+      return encodePublishResult(await instance.publishStream(request, ctx));
     }),
   );
 }
