@@ -6,7 +6,7 @@
  */
 import * as path from 'node:path';
 import type { DataFrame, DataFrameJSON } from '@grafana/data';
-import { frameToJSON, type Frame } from '@tributary/grafana-backend-sdk/frames';
+import { checkFrame, frameToJSON, type Frame } from '@tributary/grafana-backend-sdk/frames';
 
 const grafanaDist = path.dirname(require.resolve('@grafana/data'));
 
@@ -22,4 +22,4 @@ export const { StreamingDataFrame } = require(path.join(grafanaDist, 'dataframe/
 };
 
 /** What a panel gets from our frame: Grafana's reader applied to our frame JSON. */
-export const asGrafana = (f: Frame): DataFrame => dataFrameFromJSON(JSON.parse(frameToJSON(f, 'all')) as DataFrameJSON);
+export const asGrafana = (f: Frame): DataFrame => dataFrameFromJSON(JSON.parse(frameToJSON(checkFrame(f), 'all')) as DataFrameJSON);

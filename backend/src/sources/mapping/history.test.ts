@@ -2,7 +2,7 @@
  * mapHistory: buffered messages → QueryData frames, read back with Grafana's own frame reader (what a
  * panel gets) and through our Arrow writer/reader (what QueryData sends).
  */
-import { frameFromArrow, frameToArrow } from '@tributary/grafana-backend-sdk/frames';
+import { checkFrame, frameFromArrow, frameToArrow } from '@tributary/grafana-backend-sdk/frames';
 import { MAPPING_LIMITS, type PayloadMapping } from '../../../../src/shared/mapping';
 import { mapHistory } from './history';
 import { asGrafana, fieldByName, msg, T0 } from './testSupport';
@@ -112,7 +112,7 @@ describe('JSON payloads', () => {
     expect(all.frames).toHaveLength(1);
     expect(all.frames[0].fields).toEqual([]);
     expect(notices(all.frames[0])).toEqual(['1 message was not mapped: 1 not valid JSON']);
-    expect(frameFromArrow(frameToArrow(all.frames[0])).meta?.notices?.[0].text).toBe('1 message was not mapped: 1 not valid JSON');
+    expect(frameFromArrow(frameToArrow(checkFrame(all.frames[0]))).meta?.notices?.[0].text).toBe('1 message was not mapped: 1 not valid JSON');
     expect(mapHistory([], json).frames).toEqual([]);
   });
 });
@@ -212,7 +212,7 @@ describe('series', () => {
 
   it('frames survive our Arrow encoding (what QueryData sends)', () => {
     const { frames } = mapHistory([msg('t', { n: 1, s: 'a', b: true }, T0), msg('t', { n: null, s: null, b: null }, T0 + 1)], json);
-    const back = frameFromArrow(frameToArrow(frames[0]));
+    const back = frameFromArrow(frameToArrow(checkFrame(frames[0])));
     expect(back.fields.map((f) => [f.name, f.type, f.nullable])).toEqual([
       ['time', 'time', undefined],
       ['n', 'float64', true],

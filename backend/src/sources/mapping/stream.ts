@@ -10,7 +10,7 @@
  * stable); otherwise packets are data only. Per series, times strictly increase: a row older than
  * the series' newest row is dropped and counted, an equal one moves 1 ns later.
  */
-import { frame, frameToJSONBytes, type Field, type Frame, type Notice } from '@tributary/grafana-backend-sdk/frames';
+import { checkFrame, frame, frameToJSONBytes, type Field, type Frame, type Notice } from '@tributary/grafana-backend-sdk/frames';
 import type { EncodedPacket } from '@tributary/grafana-backend-sdk/live';
 import { MAPPING_LIMITS, type PayloadMapping } from '../../../../src/shared/mapping';
 import type { RawMessage } from '../contracts';
@@ -119,7 +119,7 @@ export class SeriesStreamMapper {
 
   schemaPacket(): StreamPacket {
     this.schemaSent = true;
-    return { bytes: frameToJSONBytes(this.schemaFrame(), 'schema'), points: 0, rows: 0, schema: true };
+    return { bytes: frameToJSONBytes(checkFrame(this.schemaFrame()), 'schema'), points: 0, rows: 0, schema: true };
   }
 
   /** The packet for a batch of live messages (in arrival order), or undefined when no row came of it. */
@@ -161,7 +161,7 @@ export class SeriesStreamMapper {
     const f = this.frame(table);
     let points = 0;
     for (const row of rows) points += row.decoded.names.length;
-    return { bytes: frameToJSONBytes(f, changed ? 'all' : 'data'), points, rows: table.rows, schema: changed };
+    return { bytes: frameToJSONBytes(checkFrame(f), changed ? 'all' : 'data'), points, rows: table.rows, schema: changed };
   }
 
   /** Adds a channel notice, once, for each rejection reason seen and for the first dropped topic. */

@@ -26,7 +26,7 @@ import {
   type CheckedFrame,
   type Frame,
 } from './index';
-import { encodeFrame } from '../handlers/encode';
+import { encodeFrame } from '../wire/convert/frame';
 
 const expectFrameError = (fn: () => unknown, message: RegExp) => {
   expect(fn).toThrow(FrameError);
