@@ -69,6 +69,9 @@ function requestOnce(call: HttpCall, url: URL, method: string, body: string | un
       method,
       headers,
       signal: call.signal,
+      // A connection per request: a pooled keep-alive socket the server has since closed (a restart)
+      // would fail the next poll with a reset that says nothing about the server's real state.
+      agent: false,
       ...(url.protocol === 'https:' ? call.endpoint.tls : {}),
     });
     const timer = setTimeout(() => {
