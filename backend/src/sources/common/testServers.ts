@@ -4,6 +4,7 @@
  * logger that keeps every line.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { HclogLogger, type Logger } from '@tributary/grafana-backend-sdk';
@@ -17,33 +18,45 @@ export interface SeenRequest {
   headers: IncomingMessage['headers'];
 }
 
+export interface TestServerOptions {
+  /** Accept WebSocket upgrades and call this for each connection. */
+  websocket?: (socket: WebSocket, request: IncomingMessage) => void;
+  /** An answer instead of the upgrade (refusals, redirects), or undefined to accept it. */
+  upgrade?: (request: IncomingMessage) => { status: number; headers?: Record<string, string>; body?: string } | undefined;
+  /** Serve TLS (https:// and wss://) with these options. */
+  tls?: https.ServerOptions;
+}
+
 /** A loopback HTTP server (and optionally a WebSocket server on it) that can be stopped and started again on its port. */
 export class TestServer {
   readonly requests: SeenRequest[] = [];
   /** WebSocket connections accepted, with the request that opened each. */
   readonly sockets: { socket: WebSocket; request: IncomingMessage }[] = [];
-  private server?: http.Server;
+  private server?: http.Server | https.Server;
   private wss?: WebSocketServer;
   port = 0;
 
   constructor(
     private readonly handler: Handler,
-    private readonly options: { websocket?: (socket: WebSocket, request: IncomingMessage) => void; upgrade?: (request: IncomingMessage) => { status: number; headers?: Record<string, string>; body?: string } | undefined } = {},
+    private readonly options: TestServerOptions = {},
   ) {}
 
   get origin(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `${this.options.tls ? 'https' : 'http'}://127.0.0.1:${this.port}`;
   }
 
   get wsOrigin(): string {
-    return `ws://127.0.0.1:${this.port}`;
+    return `${this.options.tls ? 'wss' : 'ws'}://127.0.0.1:${this.port}`;
   }
 
   async start(): Promise<this> {
-    const server = http.createServer((request, response) => {
+    const listener = (request: IncomingMessage, response: ServerResponse) => {
       this.requests.push({ method: request.method ?? '', url: request.url ?? '', headers: request.headers });
       this.handler(request, response);
-    });
+    };
+    const server = this.options.tls ? https.createServer(this.options.tls, listener) : http.createServer(listener);
+    // A refused TLS handshake is the client's business here; the server just drops it.
+    server.on('tlsClientError', () => {});
     if (this.options.websocket) {
       const wss = new WebSocketServer({ noServer: true });
       this.wss = wss;

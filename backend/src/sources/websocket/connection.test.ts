@@ -6,7 +6,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
 import { DEFAULT_WEBSOCKET_SETTINGS, secretKey, type WebSocketSettings } from '../../../../src/shared/webSources';
-import { ALL_TIME, TestServer, capturingLogger, testBuffer, waitFor } from '../common/testServers';
+import { ALL_TIME, TestServer, capturingLogger, testBuffer, waitFor, type TestServerOptions } from '../common/testServers';
+import { makeTlsTestMaterial } from '../../../../tests/support/certificates';
 import { WebSocketSource, probeWebSocket, type WebSocketSourceOptions } from './index';
 
 const SECRET = 'Bearer sekret-7f3a9c';
@@ -23,8 +24,8 @@ function source(options: Partial<WebSocketSourceOptions> & { settings: WebSocket
   sources.push(created);
   return created;
 }
-async function server(websocket: (socket: WebSocket, request: IncomingMessage) => void, upgrade?: ConstructorParameters<typeof TestServer>[1]['upgrade']): Promise<TestServer> {
-  const created = await new TestServer((_, response) => response.writeHead(404).end(), { websocket, upgrade }).start();
+async function server(websocket: (socket: WebSocket, request: IncomingMessage) => void, upgrade?: TestServerOptions['upgrade'], tls?: TestServerOptions['tls']): Promise<TestServer> {
+  const created = await new TestServer((_, response) => response.writeHead(404).end(), { websocket, upgrade, tls }).start();
   servers.push(created);
   return created;
 }
@@ -186,6 +187,33 @@ describe('WebSocketSource', () => {
     expect(() => src.subscribe({ path: '//example.com/x' })).toThrow('leaves 127.0.0.1:9: a query may only choose a path on the configured host');
     expect(() => src.subscribe({ path: 'http://127.0.0.1:9/x' })).toThrow('leaves');
     expect(() => source({ settings: settings('http://127.0.0.1:9/') })).toThrow('the URL must start with ws:// or wss://');
+  });
+});
+
+describe('WebSocketSource over TLS (wss://)', () => {
+  const tls = makeTlsTestMaterial();
+
+  it('trusts the server through the CA setting, names an untrusted certificate, and connects with skip-verify', async () => {
+    const srv = await server((socket) => socket.send('secure hello'), undefined, { cert: tls.serverCert, key: tls.serverKey });
+    const trusted = source({ settings: settings(`${srv.wsOrigin}/`), secure: { tlsCACert: tls.ca } }).subscribe();
+    await waitFor('message over wss', () => trusted.history(ALL_TIME).length === 1);
+    expect(texts(trusted)).toEqual(['/=secure hello']);
+
+    const untrusted = source({ settings: settings(`${srv.wsOrigin}/`), secure: { tlsCACert: tls.otherCa } }).subscribe();
+    await waitFor('refused', () => untrusted.state().state === 'failing');
+    expect(untrusted.state()).toMatchObject({ error: expect.stringMatching(/^TLS: the server's certificate is not trusted \([A-Z_]+\): set the CA certificate that signed it$/) });
+
+    const skipping = source({ settings: settings(`${srv.wsOrigin}/`, { tlsSkipVerify: true }) }).subscribe();
+    await waitFor('message with skip-verify', () => skipping.history(ALL_TIME).length === 1);
+  });
+
+  it('presents the client certificate to a server that requires one (mutual TLS)', async () => {
+    const srv = await server((socket) => socket.send('mutual'), undefined, { cert: tls.serverCert, key: tls.serverKey, ca: tls.ca, requestCert: true, rejectUnauthorized: true });
+    const withCert = source({ settings: settings(`${srv.wsOrigin}/`), secure: { tlsCACert: tls.ca, tlsClientCert: tls.clientCert, tlsClientKey: tls.clientKey } }).subscribe();
+    await waitFor('message with a client certificate', () => withCert.history(ALL_TIME).length === 1);
+    const without = source({ settings: settings(`${srv.wsOrigin}/`), secure: { tlsCACert: tls.ca } }).subscribe();
+    await waitFor('refused', () => without.state().state === 'failing');
+    expect((without.state() as { error: string }).error).toMatch(/^(TLS: the server requires a client certificate|the connection to 127\.0\.0\.1:\d+ was reset)/);
   });
 });
 
