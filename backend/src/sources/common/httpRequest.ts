@@ -89,9 +89,15 @@ function requestOnce(call: HttpCall, url: URL, method: string, body: string | un
   });
 }
 
-/** The whole body, or a SourceError when it exceeds `maxBytes` (the transfer is stopped there). */
-export function readBody(response: IncomingMessage, maxBytes: number): Promise<Buffer> {
+/** The whole body, or a SourceError when it exceeds `maxBytes` or takes longer than `timeoutMs` (the transfer is stopped there). */
+export function readBody(response: IncomingMessage, maxBytes: number, timeoutMs: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
+    // A server trickling its answer must not hold the poller forever.
+    const timer = setTimeout(() => {
+      response.destroy();
+      reject(new SourceError(`the response took longer than ${timeoutMs} ms to arrive; not read`));
+    }, timeoutMs);
+    response.once('close', () => clearTimeout(timer));
     const tooLarge = () => new SourceError(`the response is larger than ${maxBytes} bytes (maxResponseBytes); not read`);
     const declared = Number(response.headers['content-length']);
     if (Number.isFinite(declared) && declared > maxBytes) {

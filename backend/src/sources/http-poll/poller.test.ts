@@ -5,6 +5,8 @@
  */
 import { DEFAULT_HTTP_POLL_SETTINGS, type HttpPollSettings } from '../../../../src/shared/webSources';
 import { ALL_TIME, TestServer, capturingLogger, testBuffer, waitFor, type Handler } from '../common/testServers';
+import { Registry } from 'prom-client';
+import { sourceMetrics, sourceMetricsFor } from '../metrics';
 import { HttpPollSource, probeHttpPoll, type HttpPollSourceOptions } from './index';
 
 const SECRET = 'poll-sekret-0c44';
@@ -113,6 +115,29 @@ describe('HttpPollSource', () => {
     body = JSON.stringify({ data: { items: [{ a: 1 }] } });
     await waitFor('recovered', () => sub.history(ALL_TIME).length === 1);
     expect(sub.state()).toMatchObject({ state: 'connected' });
+  });
+
+  it('gives up on an answer that trickles in longer than max(connectTimeoutMs, interval)', async () => {
+    const srv = await server((request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.write('[{"a":');
+    });
+    const sub = source({ settings: settings(`${srv.origin}/`, { connectTimeoutMs: 300 }) }).subscribe({ intervalMs: 100 });
+    await waitFor('timed out', () => sub.state().state === 'failing');
+    expect(sub.state()).toMatchObject({ error: 'the response took longer than 300 ms to arrive; not read' });
+  });
+
+  it('counts received rows and reports the state in the source metrics', async () => {
+    const srv = await server((request, response) => response.writeHead(200, { 'content-type': 'application/json' }).end('[{"a":1},{"a":2}]'));
+    const registry = new Registry();
+    const metrics = sourceMetricsFor(sourceMetrics(registry), 'uid-1', 'http-poll');
+    const sub = source({ settings: settings(`${srv.origin}/`), metrics }).subscribe();
+    await waitFor('rows', () => sub.history(ALL_TIME).length === 2);
+    await waitFor('connected', () => sub.state().state === 'connected');
+    const text = await registry.metrics();
+    expect(text).toContain('tributary_source_messages_received_total{datasource_uid="uid-1",source="http-poll"} 2');
+    expect(text).toContain('tributary_source_connection_state{datasource_uid="uid-1",source="http-poll",state="connected"} 1');
+    expect(text).toContain('tributary_source_subscriptions{datasource_uid="uid-1",source="http-poll"} 1');
   });
 
   it('refuses a redirect to another host (no request reaches it), follows one on the same host, sends method and body', async () => {

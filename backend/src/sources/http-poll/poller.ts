@@ -187,7 +187,7 @@ class Poller implements Upstream {
       const excerpt = redact(await readExcerpt(response), this.endpoint.secrets);
       throw new SourceError(describeHttpStatus(status, response.statusMessage, excerpt));
     }
-    const bytes = await readBody(response, this.settings.maxResponseBytes);
+    const bytes = await readBody(response, this.settings.maxResponseBytes, Math.max(this.settings.connectTimeoutMs, this.request.intervalMs));
     let parsed: unknown;
     try {
       parsed = JSON.parse(bytes.toString('utf8'));
