@@ -4,6 +4,7 @@
  * once nobody holds it, so a dashboard refresh finds its history warm), each with its own history ring
  * in the datasource's MessageBuffer. The transports only say how to run one upstream.
  */
+import { createHash } from 'node:crypto';
 import type { Logger } from '@tributary/grafana-backend-sdk';
 import type { ConnectionState, RawMessage, Subscription, SubscriptionStats } from '../contracts';
 import type { BufferSettings } from '../../../../src/shared/mqtt';
@@ -39,6 +40,14 @@ export interface SharedStreamsOptions {
   maxPayloadBytes?: number;
   logger?: Logger;
   metrics?: DatasourceSourceMetrics;
+}
+
+/**
+ * A short digest standing for a text in a stream key (a connect message, a request body): keys are
+ * shown in health and state listings, and such texts may carry credentials.
+ */
+export function keyDigest(text: string): string {
+  return createHash('sha256').update(text).digest('base64url').slice(0, 12);
 }
 
 interface Entry {

@@ -9,7 +9,7 @@ import type { ConnectionState } from '../contracts';
 import type { BufferSettings } from '../../../../src/shared/mqtt';
 import type { HttpPollMethod, HttpPollSettings, HttpPollStreamSpec } from '../../../../src/shared/webSources';
 import type { DatasourceSourceMetrics } from '../metrics';
-import { SharedStreams, type StreamSubscription, type Upstream, type UpstreamContext } from '../common/sharedStreams';
+import { SharedStreams, keyDigest, type StreamSubscription, type Upstream, type UpstreamContext } from '../common/sharedStreams';
 import { StatusTracker } from '../common/statusTracker';
 import { backoffDelayMs } from '../common/backoff';
 import { redact, resolveEndpoint, type Endpoint, type WebSecureValues } from '../common/endpoint';
@@ -86,7 +86,7 @@ export class HttpPollSource {
   private keyOf(spec: HttpPollStreamSpec): string {
     const request = this.request(spec);
     const endpoint = resolveEndpoint(this.options.settings, this.options.secure, request.path, SCHEMES);
-    const body = request.method === 'GET' || !request.body ? '' : ` ${request.body}`;
+    const body = request.method === 'GET' || !request.body ? '' : ` body#${keyDigest(request.body)}`;
     return `${request.method} ${endpoint.display} every ${request.intervalMs} ms rows ${JSON.stringify(request.rowsPathText)}${body}`;
   }
 

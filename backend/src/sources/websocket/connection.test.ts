@@ -73,15 +73,17 @@ describe('WebSocketSource', () => {
   it('shares one connection per URL + connect message, and closes it after the idle grace', async () => {
     const srv = await server((socket) => socket.send('hello'));
     const src = source({ settings: settings(`${srv.wsOrigin}/a`), buffer: testBuffer({ idleGraceSeconds: 0.3 }) });
-    const first = src.subscribe({ connectMessage: 'x' });
-    const second = src.subscribe({ connectMessage: 'x' });
-    const other = src.subscribe({ connectMessage: 'y' });
-    const otherPath = src.subscribe({ path: '/b', connectMessage: 'x' });
+    const first = src.subscribe({ connectMessage: 'sub-x' });
+    const second = src.subscribe({ connectMessage: 'sub-x' });
+    const other = src.subscribe({ connectMessage: 'sub-y' });
+    const otherPath = src.subscribe({ path: '/b', connectMessage: 'sub-x' });
     await waitFor('messages', () => first.history(ALL_TIME).length === 1 && other.history(ALL_TIME).length === 1 && otherPath.history(ALL_TIME).length === 1);
     expect(srv.sockets.map((s) => s.request.url).sort()).toEqual(['/a', '/a', '/b']);
     expect(texts(second)).toEqual(['/a=hello']);
     expect(texts(otherPath)).toEqual(['/b=hello']);
     expect(src.states()).toHaveLength(3);
+    // Keys are shown in health listings: a connect message (it may hold a token) only as a digest.
+    expect(src.states().map((s) => s.key).join(' ')).not.toContain('sub-');
 
     first.release();
     second.release();

@@ -12,7 +12,7 @@ import type { ConnectionState } from '../contracts';
 import type { BufferSettings } from '../../../../src/shared/mqtt';
 import type { WebSocketSettings, WebSocketStreamSpec } from '../../../../src/shared/webSources';
 import type { DatasourceSourceMetrics } from '../metrics';
-import { SharedStreams, type StreamSubscription, type Upstream, type UpstreamContext } from '../common/sharedStreams';
+import { SharedStreams, keyDigest, type StreamSubscription, type Upstream, type UpstreamContext } from '../common/sharedStreams';
 import { StatusTracker } from '../common/statusTracker';
 import { ReconnectLoop, type Attempt } from '../common/reconnectLoop';
 import { headersFor, redact, redirectRefusal, resolveEndpoint, type Endpoint, type WebSecureValues } from '../common/endpoint';
@@ -73,7 +73,7 @@ export class WebSocketSource {
   private keyOf(spec: WebSocketStreamSpec): string {
     const endpoint = resolveEndpoint(this.options.settings, this.options.secure, spec.path, SCHEMES);
     const message = this.connectMessage(spec);
-    return message === undefined ? endpoint.display : `${endpoint.display} ${message}`;
+    return message === undefined ? endpoint.display : `${endpoint.display} message#${keyDigest(message)}`;
   }
 
   private start(spec: WebSocketStreamSpec, context: UpstreamContext): Upstream {
