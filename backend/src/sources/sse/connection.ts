@@ -125,6 +125,10 @@ class EventStream {
       if (!signal.aborted) attempt.ended(describeNetworkError(error, this.endpoint.url), this.retryMs);
       return;
     }
+    if (signal.aborted) {
+      response.destroy();
+      return;
+    }
     signal.addEventListener('abort', () => response.destroy(), { once: true });
     const status = response.statusCode ?? 0;
     if (status !== 200) {

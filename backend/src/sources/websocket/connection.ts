@@ -130,7 +130,12 @@ function openSocket(settings: WebSocketSettings, endpoint: Endpoint, connectMess
         if (ws !== socket || stopped) return;
         socket = undefined;
         ws.terminate();
-        if (next) open(next, hop + 1);
+        if (!next) return;
+        try {
+          open(next, hop + 1);
+        } catch (error) {
+          attempt.ended(describeNetworkError(error, next));
+        }
       });
     });
     ws.on('open', () => {
