@@ -58,6 +58,8 @@ export interface SseSettings extends WebEndpointSettings {
   events: string[];
   /** Longest line and longest event (its data), characters; a longer event is dropped and counted. */
   maxEventBytes: number;
+  /** Nothing received (not even a comment) for this long: the stream is treated as lost and reopened. 0: off. */
+  idleTimeoutSeconds: number;
 }
 
 export const HTTP_POLL_METHODS = ['GET', 'POST', 'PUT'] as const;
@@ -105,6 +107,7 @@ export const DEFAULT_SSE_SETTINGS: SseSettings = {
   url: 'http://localhost:8080/events',
   events: [],
   maxEventBytes: 256 * 1024,
+  idleTimeoutSeconds: 0,
 };
 
 export const DEFAULT_HTTP_POLL_SETTINGS: HttpPollSettings = {

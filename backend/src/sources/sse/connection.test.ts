@@ -118,6 +118,19 @@ describe('SseSource', () => {
     expect(down.state()).toMatchObject({ error: `connection refused by 127.0.0.1:${port} (is the server running and listening on that port?)` });
   });
 
+  it('reopens a stream that stays silent longer than idleTimeoutSeconds, and says why', async () => {
+    const srv = await server((request, response) => {
+      eventStream(response);
+      response.write('id: 1\ndata: then silence\n\n');
+    });
+    const src = source({ settings: settings(`${srv.origin}/`, { idleTimeoutSeconds: 0.3 }) });
+    const sub = src.subscribe();
+    await waitFor('failing after the silence', () => sub.state().state === 'failing');
+    expect(sub.state()).toMatchObject({ error: `nothing received from 127.0.0.1:${srv.port} for 0.3 s (idleTimeoutSeconds); reopening the stream` });
+    await waitFor('reopened with Last-Event-ID', () => srv.requests.length === 2);
+    expect(srv.requests[1].headers['last-event-id']).toBe('1');
+  });
+
   it('drops an event over maxEventBytes, says so, and keeps the connection', async () => {
     const srv = await server((request, response) => {
       eventStream(response);

@@ -164,7 +164,21 @@ class EventStream {
       this.lastEventId = parser.lastEventId;
       attempt.ended(why, this.retryMs);
     };
+    // A server that went away without closing (a half-open connection) is noticed by silence, when asked to.
+    const idleMs = this.settings.idleTimeoutSeconds * 1000;
+    let idleTimer: NodeJS.Timeout | undefined;
+    const armIdle = () => {
+      if (idleMs <= 0) return;
+      clearTimeout(idleTimer);
+      idleTimer = setTimeout(() => {
+        ended(`nothing received from ${this.endpoint.url.host} for ${this.settings.idleTimeoutSeconds} s (idleTimeoutSeconds); reopening the stream`);
+        response.destroy();
+      }, idleMs);
+    };
+    response.once('close', () => clearTimeout(idleTimer));
+    armIdle();
     response.on('data', (chunk: Buffer) => {
+      armIdle();
       parser.feed(chunk);
       this.lastEventId = parser.lastEventId;
     });
