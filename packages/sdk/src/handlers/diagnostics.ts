@@ -16,7 +16,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 export function checkHealthHandler(rt: HandlerRuntime): grpc.handleUnaryCall<WireCheckHealthRequest, WireCheckHealthResponse> {
-  return unaryHandler(rt, 'checkHealth', async (request, signal) => {
+  return unaryHandler(rt, 'checkHealth', 'CheckHealth', async (request, signal) => {
     let resolved;
     try {
       resolved = await resolveInstance(rt, request.pluginContext);
@@ -55,7 +55,7 @@ export function checkHealthHandler(rt: HandlerRuntime): grpc.handleUnaryCall<Wir
 }
 
 export function collectMetricsHandler(rt: HandlerRuntime): grpc.handleUnaryCall<unknown, WireCollectMetricsResponse> {
-  return unaryHandler(rt, 'collectMetrics', async () => {
+  return unaryHandler(rt, 'collectMetrics', 'CollectMetrics', async () => {
     const text = await rt.metrics.text();
     return { metrics: { prometheus: Buffer.from(text) } };
   });

@@ -8,7 +8,7 @@ import type { Frame } from '../frames/model';
 import type { DataResponse } from '../types';
 import type { WireDataResponse, WireFormat } from '../wire/messages';
 import { isEncodedFrame } from '../workers/encoded-frame';
-import { errorSourceForStatus } from './error-source';
+import { errorSourceForStatus } from '../middleware/error-source';
 import { errorMessage } from './runtime';
 
 /** 16 MiB: the safe ceiling for one gRPC message to Grafana. */

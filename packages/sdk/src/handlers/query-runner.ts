@@ -14,7 +14,7 @@ import {
   type TypedDataQuery,
 } from '../types';
 import type { WireDataQuery, WireFormat } from '../wire/messages';
-import { USER_ERROR_STATUS, errorSourceForStatus } from './error-source';
+import { USER_ERROR_STATUS, errorSourceForStatus } from '../middleware/error-source';
 import { CLIENT_CANCELLED, errorMessage } from './runtime';
 import { timeRangeFailure } from './time-range';
 

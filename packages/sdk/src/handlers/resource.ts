@@ -91,7 +91,7 @@ export function callResourceHandler(
     const writer = new ResponseWriter((message) => {
       if (!call.cancelled && !call.destroyed) call.write(message);
     });
-    const work = (async () => {
+    const work = async (): Promise<void> => {
       const resolved = await resolveInstance(rt, call.request.pluginContext);
       if (!resolved.ok) {
         writer.json(400, { message: resolved.settingsError.message });
@@ -115,7 +115,7 @@ export function callResourceHandler(
       } finally {
         lease.release();
       }
-    })();
+    };
     endWhenSettled(active, call, 'CallResource', work);
   };
 }

@@ -5,7 +5,7 @@
  * that ends before it starts. Both are the user's error: a 400 for that refId, with no work done.
  */
 import type { DataResponse, TimeRange } from '../types';
-import { USER_ERROR_STATUS, errorSourceForStatus } from './error-source';
+import { USER_ERROR_STATUS, errorSourceForStatus } from '../middleware/error-source';
 
 /** Latest epoch millisecond whose nanoseconds fit in an int64 (2262-04-11T23:47:16.854Z). */
 export const MAX_FRAME_TIME_MS = 9_223_372_036_854;
