@@ -41,38 +41,22 @@ export interface Tracing {
 }
 
 export async function startTracing(options: TracingOptions, service: { name: string; version: string }, logger: Logger): Promise<Tracing> {
-  const [api, core, resources, traceSdk, exporterModule, contextHooks] = await Promise.all([
-    import('@opentelemetry/api'),
-    import('@opentelemetry/core'),
-    import('@opentelemetry/resources'),
-    import('@opentelemetry/sdk-trace-base'),
-    import('@opentelemetry/exporter-trace-otlp-grpc'),
-    import('@opentelemetry/context-async-hooks'),
-  ]);
+  const otel = await import('./otel-sdk');
   const unknownFormats = (options.propagation ?? []).filter((p) => p !== 'w3c');
   if (unknownFormats.length) logger.warn('tracing: only W3C trace context propagation is supported; ignoring the others', { propagation: unknownFormats.join(',') });
-  const propagator = new core.CompositePropagator({ propagators: [new core.W3CTraceContextPropagator(), new core.W3CBaggagePropagator()] });
+  const propagator = otel.w3cPropagator();
 
-  let root: InstanceType<typeof traceSdk.AlwaysOnSampler> | InstanceType<typeof traceSdk.TraceIdRatioBasedSampler> = new traceSdk.AlwaysOnSampler();
+  let root = otel.alwaysOn();
   const param = options.samplerParam;
-  if (options.samplerType === 'probabilistic' && param !== undefined && param >= 0 && param <= 1) root = new traceSdk.TraceIdRatioBasedSampler(param);
-  else if ((options.samplerType ?? 'const') === 'const' && param === 0) root = new traceSdk.AlwaysOffSampler();
+  if (options.samplerType === 'probabilistic' && param !== undefined && param >= 0 && param <= 1) root = otel.ratioSampler(param);
+  else if ((options.samplerType ?? 'const') === 'const' && param === 0) root = otel.alwaysOff();
   else if (options.samplerType && options.samplerType !== 'const' && options.samplerType !== 'probabilistic') {
     logger.warn('tracing: unsupported sampler type; sampling every trace Grafana did not decide on', { samplerType: options.samplerType });
   }
-
-  const exporter = new exporterModule.OTLPTraceExporter({ url: `http://${options.address}` });
-  const provider = new traceSdk.BasicTracerProvider({
-    resource: resources.resourceFromAttributes({ 'service.name': service.name, 'service.version': options.serviceVersion ?? service.version }),
-    sampler: new traceSdk.ParentBasedSampler({ root }),
-    spanProcessors: [new traceSdk.BatchSpanProcessor(exporter)],
-  });
+  const provider = otel.otlpTracerProvider(`http://${options.address}`, root, { 'service.name': service.name, 'service.version': options.serviceVersion ?? service.version });
   // Registered globally (unless the host application already did) so the plugin's own spans, made
   // with `trace.getTracer(...)` inside a handler, become children of the call's span.
-  if (api.trace.setGlobalTracerProvider(provider)) {
-    api.context.setGlobalContextManager(new contextHooks.AsyncLocalStorageContextManager().enable());
-    api.propagation.setGlobalPropagator(propagator);
-  } else {
+  if (!otel.registerGlobally(provider, propagator)) {
     logger.info('tracing: a global tracer provider is already registered; the SDK exports its own spans only');
   }
   logger.info('tracing enabled', { otlpAddress: options.address });
