@@ -7,6 +7,7 @@ import type {
   WireCollectMetricsResponse,
   WireHealthStatus,
 } from '../wire/messages';
+import { logThrown } from '../middleware/recovery';
 import { errorMessage, requestContext, resolveInstance, unaryHandler, type HandlerRuntime } from './runtime';
 
 const STATUS: Record<CheckHealthResult['status'], WireHealthStatus> = { ok: 'OK', error: 'ERROR', unknown: 'UNKNOWN' };
@@ -35,7 +36,7 @@ export function checkHealthHandler(rt: HandlerRuntime): grpc.handleUnaryCall<Wir
       try {
         result = await instance.checkHealth(ctx);
       } catch (err) {
-        ctx.logger.error('health check failed', { error: err, stack: (err as Error)?.stack });
+        logThrown(ctx.logger, 'health check', err);
         return { status: 'ERROR', message: `health check failed: ${errorMessage(err)}` };
       }
       const response: WireCheckHealthResponse = {

@@ -2,6 +2,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { CallResourceRequest, ResourceResponseWriter } from '../types';
 import type { WireCallResourceRequest, WireCallResourceResponse, WireStringList } from '../wire/messages';
+import { logThrown } from '../middleware/recovery';
 import { unimplemented } from '../wire/grpc-error';
 import { endWhenSettled, errorMessage, requestContext, resolveInstance, trackCall, type HandlerRuntime } from './runtime';
 
@@ -106,7 +107,7 @@ export function callResourceHandler(
         try {
           await instance.callResource(request, writer, ctx);
         } catch (err) {
-          ctx.logger.error('resource handler failed', { error: err, stack: (err as Error)?.stack });
+          logThrown(ctx.logger, 'resource', err);
           // Before the head went out we can still answer properly; after it, the body just ends.
           if (!writer.committed) writer.json(500, { message: `resource ${request.path} failed: ${errorMessage(err)}` });
         }
