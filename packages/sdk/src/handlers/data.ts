@@ -24,7 +24,7 @@ export function queryDataHandler(rt: HandlerRuntime): grpc.handleUnaryCall<WireQ
       active.queries = Object.entries(responses).map(([refId, r]) => ({ refId, status: r.status ?? 200, errorSource: r.errorSource as ErrorSource | undefined }));
       return { responses };
     } finally {
-      // After grpc-js has serialized the response (its callback runs in this same tick).
+      // After grpc-js has serialized the response: its callback runs as the middleware chain unwinds, in microtasks, before any setImmediate.
       setImmediate(release);
     }
   });

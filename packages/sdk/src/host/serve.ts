@@ -269,7 +269,14 @@ async function start(definition: PluginDefinition<unknown, unknown>, options: Se
     // go-plugin's convention for sharing the managed socket with a group.
     permissions = { mode: 0o660, group: Number(env.PLUGIN_UNIX_SOCKET_GROUP) };
   }
-  const bound = await listen(server, address, permissions);
+  let bound;
+  try {
+    bound = await listen(server, address, permissions);
+  } catch (err) {
+    // Nothing serves: a library caller may retry, so nothing of this attempt may linger.
+    await tracing?.shutdown().catch(() => undefined);
+    throw err;
+  }
   if (bound.removedStale) logger.info('removed stale socket from a previous run', { socket: bound.address });
   const releaseSocket = (): void => {
     if (!bound.socket) return;

@@ -1,6 +1,7 @@
 /**
  * One log line per call, like the Go SDK's logger middleware: endpoint, status, status source,
- * duration and the caller's ids. Successful calls log at debug, failed ones at error.
+ * duration and the caller's ids. Successful calls log at debug, failed ones at error, or at info when
+ * the failure is downstream's.
  */
 import type { HclogLogger } from '../log/logger';
 import { errorMessage } from '../handlers/runtime';
@@ -12,7 +13,8 @@ export function loggingMiddleware(logger: HclogLogger): Middleware {
     async handle(call, next) {
       const started = performance.now();
       const result = await next();
-      const level = result.status === 'error' ? 'error' : 'debug';
+      // A failure that is not the plugin's (a user's bad query, a downstream error) is no plugin error.
+      const level = result.status !== 'error' ? 'debug' : result.errorSource === 'downstream' ? 'info' : 'error';
       if (!logger.enabled(level)) return result;
       const { identity } = call;
       logger.log(level, 'plugin request completed', {
