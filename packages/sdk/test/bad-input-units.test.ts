@@ -3,7 +3,7 @@
  * check, bounded log lines, the jsonData size limit and the instance manager's idle/cap rules.
  */
 import { Registry } from 'prom-client';
-import { errorSourceForStatus } from '../src/handlers/error-source';
+import { errorSourceForStatus } from '../src/middleware/error-source';
 import { executeQuery, prepareQuery } from '../src/handlers/query-runner';
 import { MAX_FRAME_TIME_MS, MIN_FRAME_TIME_MS, timeRangeProblem } from '../src/handlers/time-range';
 import { InstanceLimitError, InstanceManager } from '../src/instances/manager';

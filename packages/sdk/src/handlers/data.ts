@@ -1,6 +1,6 @@
 /** pluginv2.Data: QueryData (unary) and QueryChunkedData (server stream, one message per frame). */
 import type * as grpc from '@grpc/grpc-js';
-import type { DataResponse } from '../types';
+import type { DataResponse, ErrorSource } from '../types';
 import {
   chunk,
   encodeDataResponse,
@@ -17,7 +17,7 @@ import { runQueries } from './query-pipeline';
 import { endWhenSettled, errorMessage, trackCall, unaryHandler, type HandlerRuntime } from './runtime';
 
 export function queryDataHandler(rt: HandlerRuntime): grpc.handleUnaryCall<WireQueryDataRequest, WireQueryDataResponse> {
-  return unaryHandler(rt, 'queryData', async (request, signal) => {
+  return unaryHandler(rt, 'queryData', 'QueryData', async (request, signal, active) => {
     const format = formatOf(request);
     const { answers, release } = await runQueries(rt, request, signal, 'QueryData');
     try {
@@ -25,10 +25,10 @@ export function queryDataHandler(rt: HandlerRuntime): grpc.handleUnaryCall<WireQ
       for (const [refId, answer] of answers) responses[refId] = encodeDataResponse(refId, answer, format);
       const cut = capResponseSize(responses, rt.maxResponseBytes);
       if (cut.length) rt.logger.warn('query results too large for one response; replaced with errors', { refIds: cut.join(',') });
-      for (const response of Object.values(responses)) rt.metrics.queryAnswered(response.status ?? 200);
+      active.queries = Object.entries(responses).map(([refId, r]) => ({ refId, status: r.status ?? 200, errorSource: r.errorSource as ErrorSource | undefined }));
       return { responses };
     } finally {
-      // After grpc-js has serialized the response (its callback runs in this same tick).
+      // After grpc-js has serialized the response: its callback runs as the middleware chain unwinds, in microtasks, before any setImmediate.
       setImmediate(release);
     }
   });
@@ -56,7 +56,7 @@ export function queryChunkedDataHandler(
       for (const [refId, answer] of answers) {
         const encoded = encodeDataResponse(refId, { ...answer, frames: [] }, format);
         const status = encoded.status ?? 200;
-        rt.metrics.queryAnswered(status);
+        (active.queries ??= []).push({ refId, status, errorSource: encoded.errorSource as ErrorSource | undefined });
         if (answer.error || status >= 400) {
           await send(chunk.error(refId, status, encoded.error ?? '', encoded.errorSource ?? 'plugin', format));
         }
@@ -79,14 +79,14 @@ export function queryChunkedDataHandler(
         }
       }
     };
-    const work = (async () => {
+    const work = async (): Promise<void> => {
       const { answers, release } = await runQueries(rt, request, active.signal, 'QueryChunkedData');
       try {
         await sendChunks(answers);
       } finally {
         release();
       }
-    })();
+    };
     endWhenSettled(active, call, 'QueryChunkedData', work);
   };
 }

@@ -11,10 +11,11 @@ import {
   type WireCheckHealthResponse,
   type WireCollectMetricsResponse,
 } from '../wire/convert';
+import { logThrown } from '../middleware/recovery';
 import { errorMessage, requestContext, resolveInstance, unaryHandler, type HandlerRuntime } from './runtime';
 
 export function checkHealthHandler(rt: HandlerRuntime): grpc.handleUnaryCall<WireCheckHealthRequest, WireCheckHealthResponse> {
-  return unaryHandler(rt, 'checkHealth', async (request, signal) => {
+  return unaryHandler(rt, 'checkHealth', 'CheckHealth', async (request, signal) => {
     let resolved;
     try {
       resolved = await resolveInstance(rt, request.pluginContext);
@@ -33,7 +34,7 @@ export function checkHealthHandler(rt: HandlerRuntime): grpc.handleUnaryCall<Wir
       try {
         result = await instance.checkHealth(ctx);
       } catch (err) {
-        ctx.logger.error('health check failed', { error: err, stack: (err as Error)?.stack });
+        logThrown(ctx.logger, 'health check', err);
         return healthError(`health check failed: ${errorMessage(err)}`);
       }
       return encodeHealthResult(result, ctx.logger);
@@ -44,7 +45,7 @@ export function checkHealthHandler(rt: HandlerRuntime): grpc.handleUnaryCall<Wir
 }
 
 export function collectMetricsHandler(rt: HandlerRuntime): grpc.handleUnaryCall<unknown, WireCollectMetricsResponse> {
-  return unaryHandler(rt, 'collectMetrics', async () => {
+  return unaryHandler(rt, 'collectMetrics', 'CollectMetrics', async () => {
     const text = await rt.metrics.text();
     return encodeMetrics(text);
   });

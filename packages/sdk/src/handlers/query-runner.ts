@@ -14,7 +14,8 @@ import {
   type TypedDataQuery,
 } from '../types';
 import type { WireFormat } from '../wire/messages';
-import { USER_ERROR_STATUS, errorSourceForStatus } from './error-source';
+import { USER_ERROR_STATUS, errorSourceForStatus } from '../middleware/error-source';
+import { logThrown } from '../middleware/recovery';
 import { CLIENT_CANCELLED, errorMessage } from './runtime';
 import { timeRangeFailure } from './time-range';
 
@@ -98,7 +99,7 @@ export async function executeBatch(
   try {
     returned = await instance.queryData!(queries, ctx);
   } catch (err) {
-    if (!ctx.signal.aborted && !(err instanceof QueryError)) ctx.logger.error('queryData failed', { error: err, stack: (err as Error)?.stack });
+    if (!ctx.signal.aborted && !(err instanceof QueryError)) logThrown(ctx.logger, 'queryData', err);
     for (const q of queries) answers.set(q.refId, thrownFailure(q.refId, err, ctx));
     return answers;
   }
@@ -122,7 +123,7 @@ export async function executeQuery(
     }
     return response;
   } catch (err) {
-    if (!ctx.signal.aborted && !(err instanceof QueryError)) ctx.logger.error('query failed', { error: err, stack: (err as Error)?.stack });
+    if (!ctx.signal.aborted && !(err instanceof QueryError)) logThrown(ctx.logger, 'query', err);
     return thrownFailure(query.refId, err, ctx);
   }
 }

@@ -10,6 +10,7 @@ import {
   type WireCallResourceResponse,
   type WireHeaders,
 } from '../wire/convert';
+import { logThrown } from '../middleware/recovery';
 import { unimplemented } from '../wire/grpc-error';
 import { endWhenSettled, errorMessage, requestContext, resolveInstance, trackCall, type HandlerRuntime } from './runtime';
 
@@ -74,7 +75,7 @@ export function callResourceHandler(
     const writer = new ResponseWriter((message) => {
       if (!call.cancelled && !call.destroyed) call.write(message);
     });
-    const work = (async () => {
+    const work = async (): Promise<void> => {
       const resolved = await resolveInstance(rt, call.request.pluginContext);
       if (!resolved.ok) {
         writer.json(400, { message: resolved.settingsError.message });
@@ -89,7 +90,7 @@ export function callResourceHandler(
         try {
           await instance.callResource(request, writer, ctx);
         } catch (err) {
-          ctx.logger.error('resource handler failed', { error: err, stack: (err as Error)?.stack });
+          logThrown(ctx.logger, 'resource', err);
           // Before the head went out we can still answer properly; after it, the body just ends.
           if (!writer.committed) writer.json(500, { message: `resource ${request.path} failed: ${errorMessage(err)}` });
         }
@@ -98,7 +99,7 @@ export function callResourceHandler(
       } finally {
         lease.release();
       }
-    })();
+    };
     endWhenSettled(active, call, 'CallResource', work);
   };
 }

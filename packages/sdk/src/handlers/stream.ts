@@ -10,12 +10,12 @@ import {
   type WireStreamRequest,
   type WireStreamResponse,
 } from '../wire/convert';
-import { grpcError, pluginFailure, unimplemented } from '../wire/grpc-error';
+import { grpcError, unimplemented } from '../wire/grpc-error';
 import type { InstanceLease } from '../instances/manager';
-import { USER_ERROR_SOURCE } from './error-source';
+import { USER_ERROR_SOURCE } from '../middleware/error-source';
 import { GrpcStreamSender } from './stream-sender';
 import {
-  isGrpcError,
+  callError,
   requestContext,
   resolveInstance,
   trackCall,
@@ -48,7 +48,7 @@ async function answerStreamCall(
 }
 
 export function subscribeStreamHandler(rt: HandlerRuntime): grpc.handleUnaryCall<WireStreamRequest, WireStreamResponse> {
-  return unaryHandler(rt, 'subscribeStream', (wire, signal) =>
+  return unaryHandler(rt, 'subscribeStream', 'SubscribeStream', (wire, signal) =>
     answerStreamCall(rt, wire, signal, 'SubscribeStream', async (instance, request, ctx) => {
       if (typeof instance.subscribeStream !== 'function') throw unimplemented('SubscribeStream');
       return encodeSubscribeResult(await instance.subscribeStream(request, ctx));
@@ -57,7 +57,7 @@ export function subscribeStreamHandler(rt: HandlerRuntime): grpc.handleUnaryCall
 }
 
 export function publishStreamHandler(rt: HandlerRuntime): grpc.handleUnaryCall<WireStreamRequest, WireStreamResponse> {
-  return unaryHandler(rt, 'publishStream', (wire, signal) =>
+  return unaryHandler(rt, 'publishStream', 'PublishStream', (wire, signal) =>
     answerStreamCall(rt, wire, signal, 'PublishStream', async (instance, request, ctx) => {
       if (typeof instance.publishStream !== 'function') throw unimplemented('PublishStream');
       return encodePublishResult(await instance.publishStream(request, ctx));
@@ -104,45 +104,36 @@ export function runStreamHandler(rt: HandlerRuntime): grpc.handleServerStreaming
       return false;
     };
     let lease: InstanceLease | undefined;
-    (async () => {
-      if (active.signal.aborted) return;
-      const resolved = await resolveInstance(rt, call.request.pluginContext);
-      if (!resolved.ok) throw grpcError(grpc.status.FAILED_PRECONDITION, resolved.settingsError.message, USER_ERROR_SOURCE);
-      lease = resolved.lease;
-      const { pluginContext } = resolved;
-      try {
-        // Cancelled while the instance was being created: nothing to run.
+    void active
+      .run(async () => {
         if (active.signal.aborted) return;
-        const instance = lease.instance;
-        if (typeof instance.runStream !== 'function') throw unimplemented('RunStream');
-        const request = decodeStreamRequest(call.request, pluginContext);
-        const ctx = requestContext(rt, pluginContext, active.signal, { endpoint: 'RunStream', path });
-        ctx.logger.debug('stream started');
-        await instance.runStream(request, sender, ctx);
-        ctx.logger.debug('stream ended', { packets: sender.packets, cancelled: active.signal.aborted });
-      } finally {
-        lease.release();
-      }
-    })().then(
-      () => {
+        const resolved = await resolveInstance(rt, call.request.pluginContext);
+        if (!resolved.ok) throw grpcError(grpc.status.FAILED_PRECONDITION, resolved.settingsError.message, USER_ERROR_SOURCE);
+        lease = resolved.lease;
+        const { pluginContext } = resolved;
+        try {
+          // Cancelled while the instance was being created: nothing to run.
+          if (active.signal.aborted) return;
+          const instance = lease.instance;
+          if (typeof instance.runStream !== 'function') throw unimplemented('RunStream');
+          const request = decodeStreamRequest(call.request, pluginContext);
+          const ctx = requestContext(rt, pluginContext, active.signal, { endpoint: 'RunStream', path });
+          ctx.logger.debug('stream started');
+          await instance.runStream(request, sender, ctx);
+          ctx.logger.debug('stream ended', { packets: sender.packets, cancelled: active.signal.aborted });
+        } finally {
+          lease.release();
+        }
+      })
+      .then((result) => {
         sender.close();
-        active.finish('ok');
-        if (endedForRerun()) return;
-        if (!call.destroyed) call.end();
-      },
-      (err: unknown) => {
-        sender.close();
-        if (active.signal.aborted && !isGrpcError(err)) {
-          // Thrown while being cancelled (e.g. an AbortError): the stream simply ended.
-          active.finish('ok');
+        // A stream that ended while being cancelled or stopped ends cleanly (trackCall drops its AbortError).
+        if (result.error === undefined) {
           if (endedForRerun()) return;
           if (!call.destroyed) call.end();
           return;
         }
-        active.finish('error');
-        if (!isGrpcError(err)) rt.logger.error('stream failed', { path, error: err, stack: (err as Error)?.stack });
-        if (!call.destroyed) call.emit('error', isGrpcError(err) ? err : pluginFailure('RunStream', err));
-      },
-    );
+        if (!call.destroyed) call.emit('error', callError(result, 'RunStream'));
+      });
   };
 }

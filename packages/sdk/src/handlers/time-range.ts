@@ -6,7 +6,7 @@
  */
 import { MAX_FRAME_TIME_MS, MIN_FRAME_TIME_MS, isFrameTimeMs } from '../frames/time-units';
 import type { DataResponse, TimeRange } from '../types';
-import { USER_ERROR_STATUS, errorSourceForStatus } from './error-source';
+import { USER_ERROR_STATUS, errorSourceForStatus } from '../middleware/error-source';
 
 export { MAX_FRAME_TIME_MS, MIN_FRAME_TIME_MS };
 

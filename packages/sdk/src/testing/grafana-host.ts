@@ -157,9 +157,18 @@ export function connect(handshake: Pick<Handshake, 'network' | 'address'>): Clie
 }
 
 /** A promisified unary call. */
-export function unary<T = any>(client: any, method: string, request: unknown, options: grpc.CallOptions = {}): Promise<T> {
+export function unary<T = any>(
+  client: any,
+  method: string,
+  request: unknown,
+  options: grpc.CallOptions = {},
+  /** gRPC metadata Grafana would send, e.g. `{ traceparent: '00-…-01' }`. */
+  metadata: Record<string, string> = {},
+): Promise<T> {
+  const sent = new grpc.Metadata();
+  for (const [key, value] of Object.entries(metadata)) sent.set(key, value);
   return new Promise((resolve, reject) => {
-    client[method](request, new grpc.Metadata(), options, (err: grpc.ServiceError | null, response: T) => (err ? reject(err) : resolve(response)));
+    client[method](request, sent, options, (err: grpc.ServiceError | null, response: T) => (err ? reject(err) : resolve(response)));
   });
 }
 

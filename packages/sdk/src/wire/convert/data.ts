@@ -4,7 +4,7 @@
  * always set and the frame refId filled from the response key.
  */
 import type { DataQuery, DataResponse } from '../../types';
-import { errorSourceForStatus } from '../../handlers/error-source';
+import { errorSourceForStatus } from '../../middleware/error-source';
 import { isEncodedFrame } from '../../workers/encoded-frame';
 import { pluginv2, type WireFormat } from '../messages';
 import { encodeFrame } from './frame';
