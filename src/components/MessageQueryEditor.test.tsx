@@ -37,6 +37,9 @@ function setup(initial: Partial<TributaryQuery> = {}) {
   return { ...utils, onChange, onRunQuery, backend, last };
 }
 
+// Each keystroke re-renders Grafana UI fields: slow on a busy machine.
+jest.setTimeout(30_000);
+
 describe('QueryEditor of an MQTT datasource', () => {
   it('shows the topic, the payload mapping, alias and With Streaming, and nothing of the generator', async () => {
     const { backend } = setup();
@@ -118,13 +121,15 @@ describe('QueryEditor of an MQTT datasource', () => {
     expect(screen.getByText('Epoch milliseconds')).toBeInTheDocument();
     expect(screen.getByLabelText('Topic labels')).toHaveValue('sensors/{device}/env');
     expect(screen.getByLabelText('Alias')).toHaveValue('{{device}} $site');
+    // Let Grafana UI's Select settle (its menu portal and icons load asynchronously).
+    await act(async () => {});
   });
 
   it('a bare number or text payload has no fields and takes the arrival time', async () => {
     const { last } = setup({ topic: 'power/main/watts', mapping: { format: 'json', timeSource: 'payload', timeField: 'ts', fields: ['a'] } });
     expect(screen.getByLabelText('Time field')).toBeInTheDocument();
     await userEvent.click(screen.getByRole('radio', { name: 'Number' }));
-    expect(last().mapping).toEqual({ format: 'number', timeSource: 'arrival', timeField: 'ts' });
+    expect(last().mapping).toEqual({ format: 'number', timeSource: 'arrival', timeField: 'ts', timeFormat: 'auto' });
     expect(screen.queryByLabelText('Fields')).not.toBeInTheDocument();
     expect(screen.queryByLabelText('Time field')).not.toBeInTheDocument();
     expect(screen.queryByRole('radio', { name: 'Payload field' })).not.toBeInTheDocument();

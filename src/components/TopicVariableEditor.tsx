@@ -2,12 +2,13 @@ import React from 'react';
 import type { QueryEditorProps } from '@grafana/data';
 
 import type { DataSource } from '../datasource';
+import type { TributaryQuery } from '../shared/query';
 import { topicFilterError } from '../shared/topicFilter';
 import type { TributaryJsonData } from '../types';
 import type { TopicVariableQuery } from '../variableQuery';
 import { TextField } from './TextField';
 
-export type Props = QueryEditorProps<DataSource, TopicVariableQuery, TributaryJsonData, TopicVariableQuery>;
+export type Props = QueryEditorProps<DataSource, TributaryQuery, TributaryJsonData, TopicVariableQuery>;
 
 /** The variable editor of a message source: the topic filter whose concrete topics become the values. */
 export function TopicVariableEditor({ query, onChange }: Props) {

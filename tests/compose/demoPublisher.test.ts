@@ -57,15 +57,23 @@ describeWithBroker('docker compose MQTT demo against a real Mosquitto', () => {
     writeFileSync(configFile, config.replace(/^listener 1883 0\.0\.0\.0$/m, `listener ${port} 127.0.0.1`));
     const broker = spawn(MOSQUITTO!, ['-c', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(broker);
-    await new Promise<void>((resolve, reject) => {
-      const onData = (chunk: Buffer) => {
-        brokerLog += chunk.toString();
-        if (/running/i.test(brokerLog)) resolve();
-      };
-      broker.stdout!.on('data', onData);
-      broker.stderr!.on('data', onData);
-      broker.once('exit', (code) => reject(new Error(`mosquitto exited with ${code}:\n${brokerLog}`)));
-    });
+    broker.stdout!.on('data', (chunk: Buffer) => (brokerLog += chunk.toString()));
+    broker.stderr!.on('data', (chunk: Buffer) => (brokerLog += chunk.toString()));
+    // Ready when it accepts TCP connections (it logs nothing at start with the demo's log levels).
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      if (broker.exitCode !== null) throw new Error(`mosquitto exited with ${broker.exitCode}:\n${brokerLog}`);
+      const open = await new Promise<boolean>((resolve) => {
+        const socket = net.connect(port, '127.0.0.1', () => {
+          socket.destroy();
+          resolve(true);
+        });
+        socket.once('error', () => resolve(false));
+      });
+      if (open) break;
+      if (Date.now() > deadline) throw new Error(`mosquitto did not listen on ${port} within 10 s:\n${brokerLog}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   });
 
   afterAll(async () => {

@@ -51,7 +51,6 @@ export function startPublisher({ url, intervalMs, count, log = () => {} }: Publi
   const client = mqtt.connect(url, { clientId: `tributary-demo-publisher-${process.pid}`, reconnectPeriod: 1000, connectTimeout: 5000 });
   const states = new Map(DEMO_DEVICES.map((d) => [d.id, initialState()]));
   let rounds = 0;
-  let timer: NodeJS.Timeout | undefined;
   let finish: () => void = () => {};
   const done = new Promise<void>((resolve) => (finish = resolve));
 
@@ -75,7 +74,7 @@ export function startPublisher({ url, intervalMs, count, log = () => {} }: Publi
   client.on('connect', () => log(`publisher: connected to ${url}; ${DEMO_DEVICES.length + 1} topics every ${intervalMs} ms`));
   client.on('error', (err) => log(`publisher: ${err.message}`));
   client.on('offline', () => log(`publisher: broker ${url} unreachable, retrying`));
-  timer = setInterval(publishRound, intervalMs);
+  const timer = setInterval(publishRound, intervalMs);
 
   return {
     done,
