@@ -180,7 +180,7 @@ describeInBrowser('QueryEditor in headless Chromium', () => {
     const topic = page.getByLabel('Topic', { exact: true });
     await topic.fill('sensors/+/env');
     await topic.press('Enter');
-    await page.getByText('Payload field', { exact: true }).click();
+    await page.getByRole('radio', { name: 'Payload field' }).click();
     const timeField = page.getByLabel('Time field');
     await timeField.fill('ts');
     await timeField.press('Enter');
