@@ -99,14 +99,14 @@ export function MqttConfigEditor({ options, onOptionsChange }: Props) {
         </Field>
         <Field
           label="Client id"
-          description="Leave empty unless the broker requires a fixed id: two clients with the same id keep kicking each other off."
+          description="Empty: tributary-<host>-<pid>-<random>, unique per backend process. Set an id only if the broker requires one: two clients with the same id keep kicking each other off."
           htmlFor="tributary-mqtt-client-id"
         >
           <Input
             id="tributary-mqtt-client-id"
             width={48}
             value={mqtt.clientId ?? ''}
-            placeholder="unique per backend process: tributary-<host>-<pid>-<random>"
+            placeholder="empty: unique per backend process"
             onChange={(event: ChangeEvent<HTMLInputElement>) => setMqtt({ clientId: event.currentTarget.value.trim() })}
           />
         </Field>

@@ -106,8 +106,8 @@ export function PayloadMappingEditor({ idPrefix, mapping, onChange, labelWidth =
             <TextField
               id={id('time-field')}
               label="Time field"
-              labelWidth={12}
-              width={20}
+              labelWidth={14}
+              width={16}
               tooltip="Path of the payload's time, e.g. ts or meta.time. Messages without it are rejected and counted."
               value={current.timeField}
               placeholder="ts"
@@ -117,7 +117,7 @@ export function PayloadMappingEditor({ idPrefix, mapping, onChange, labelWidth =
             <InlineField label="Format" labelWidth={10} htmlFor={id('time-format')} tooltip="How the time field is read.">
               <Select<TimeFormat>
                 inputId={id('time-format')}
-                width={36}
+                width={44}
                 options={TIME_FORMAT_OPTIONS}
                 value={current.timeFormat ?? 'auto'}
                 onChange={(option) => option.value && update({ timeFormat: option.value })}
