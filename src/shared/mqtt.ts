@@ -35,7 +35,8 @@ export const DEFAULT_MQTT_SETTINGS: MqttSettings = {
   keepaliveSeconds: 30,
   qos: 0,
   reconnectMinMs: 250,
-  reconnectMaxMs: 10_000,
+  // The stream resumes at most this long after the broker is back: kept short on purpose.
+  reconnectMaxMs: 2_000,
   connectTimeoutMs: 5_000,
   tlsSkipVerify: false,
 };
