@@ -131,7 +131,7 @@ describe('DataSource of an MQTT source', () => {
 
   it('offers a topic variable query: the topics resource under the (interpolated) filter, one value per topic', async () => {
     replacing({ site: 'plant-2' });
-    const backend = fakeBackendSrv(() => ({ topics: ['factory/plant-2/a/status', 'factory/plant-2/b/status'] }));
+    const backend = fakeBackendSrv(() => ['factory/plant-2/a/status', 'factory/plant-2/b/status']);
     const ds = mqtt();
     expect(makeDataSource().variables).toBeUndefined();
     const support = ds.variables as unknown as { query: (r: DataQueryRequest<{ refId: string; filter: string }>) => ReturnType<typeof ds.query>; editor: unknown };
@@ -143,8 +143,8 @@ describe('DataSource of an MQTT source', () => {
   });
 
   it('parses the topics resource, rejecting an unexpected answer', () => {
-    expect(parseTopics({ topics: ['a', 7, 'b', 'a'] })).toEqual(['a', 'b']);
-    expect(() => parseTopics(['a'])).toThrow('unexpected answer from the topics resource');
+    expect(parseTopics(['a', 7, 'b', 'a'])).toEqual(['a', 'b']);
+    expect(() => parseTopics({ topics: ['a'] })).toThrow('unexpected answer from the topics resource');
   });
 });
 

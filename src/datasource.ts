@@ -94,10 +94,10 @@ export function parseSignals(body: unknown): SignalInfo[] {
 
 /** `{ topics: string[] }` → the topics, in the backend's order, without non-strings or duplicates. */
 export function parseTopics(body: unknown): string[] {
-  if (!isRecord(body) || !Array.isArray(body.topics)) {
-    throw new Error('unexpected answer from the topics resource (expected {"topics": [...]})');
+  if (!Array.isArray(body)) {
+    throw new Error('unexpected answer from the topics resource (expected a JSON array of topics)');
   }
-  return [...new Set(body.topics.filter((t): t is string => typeof t === 'string'))];
+  return [...new Set(body.filter((t): t is string => typeof t === 'string'))];
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

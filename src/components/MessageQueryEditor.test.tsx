@@ -71,11 +71,11 @@ describe('QueryEditor of an MQTT datasource', () => {
     const topic = screen.getByLabelText('Topic');
     await userEvent.type(topic, 'sensors/#/env');
     await userEvent.tab();
-    expect(screen.getByText("'#' must be the whole last level of a topic filter (e.g. sensors/#)")).toBeVisible();
+    expect(screen.getByText('"#" must be the whole last level of the topic filter (like sensors/#); level 2 is "#"')).toBeVisible();
     expect(topic).toHaveAttribute('aria-invalid', 'true');
     await userEvent.clear(topic);
     await userEvent.type(topic, 'sensors/temp+/env{Enter}');
-    expect(screen.getByText("'+' must be a whole level of a topic filter (e.g. sensors/+/env)")).toBeVisible();
+    expect(screen.getByText('"+" must fill a whole level of the topic filter (like sensors/+/temperature); level 2 is "temp+"')).toBeVisible();
     expect(onChange).not.toHaveBeenCalled();
 
     await userEvent.clear(topic);
