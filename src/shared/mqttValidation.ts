@@ -34,7 +34,16 @@ export const BUFFER_RANGES: Record<keyof BufferSettings, NumericRange> = {
 export const MAX_CLIENT_ID_LENGTH = 128;
 export const MAX_USERNAME_LENGTH = 1_024;
 
-const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+/** C0 controls and DEL: they break broker logs and client ids, and are never meant. */
+function hasControlCharacter(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) {
+      return true;
+    }
+  }
+  return false;
+}
 
 type Raw = Record<string, unknown>;
 
@@ -96,7 +105,7 @@ function readText(raw: Raw, key: string, prefix: string, maxLength: number, prob
     problems.push(`${prefix}.${key} must be at most ${maxLength} characters (got ${given.length})`);
     return undefined;
   }
-  if (CONTROL_CHARS.test(given)) {
+  if (hasControlCharacter(given)) {
     problems.push(`${prefix}.${key} must not contain control characters`);
     return undefined;
   }

@@ -60,6 +60,21 @@ export function topicMatches(filter: string, topic: string): boolean {
   return f.length === t.length;
 }
 
+/** UTF-8 byte count, counted rather than encoded: TextEncoder is not in every runtime the editor is tested in. */
 function utf8Length(text: string): number {
-  return new TextEncoder().encode(text).length;
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) {
+      bytes += 1;
+    } else if (code < 0x800) {
+      bytes += 2;
+    } else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
+      bytes += 4; // a surrogate pair: one code point above U+FFFF
+      i++;
+    } else {
+      bytes += 3;
+    }
+  }
+  return bytes;
 }

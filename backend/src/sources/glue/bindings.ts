@@ -70,8 +70,9 @@ export const payloadMapper: MessageMapper = {
   },
 
   streamEncoder(mapping, alias, start) {
-    const mapper = new SeriesStreamMapper(withAlias(mapping, alias), { topicFilter: start.topicFilter, afterSeq: start.afterSeq });
-    // Learn the series and columns of the history this stream continues, so its schema keeps those columns.
+    // Seeded with the history this stream continues (its series and columns stay in the schema); the
+    // messages after it come from follow(afterSeq), so the mapper needs no seq of its own.
+    const mapper = new SeriesStreamMapper(withAlias(mapping, alias), { topicFilter: start.topicFilter });
     mapper.seed(start.history);
     return new MappedStreamEncoder(mapper);
   },

@@ -3,7 +3,8 @@
  * `ds/<uid>/<path>` and only `A-Za-z0-9_-/=.`, while an MQTT topic may hold 65535 bytes of anything, so
  * the query is never written as text. Two forms:
  *
- *   m1/p=<epoch>.<seq>.<from>/z=<base64url(deflate-raw(canonical query))>   self-contained, when it fits
+ *   m1/p=<epoch>.<seq>.<from>/j=<base64url(canonical query)>                 self-contained, when it fits
+ *   m1/p=<epoch>.<seq>.<from>/z=<base64url(deflate-raw(canonical query))>   the same compressed, when shorter
  *   m1/p=<epoch>.<seq>.<from>/h=<base64url(sha256(canonical query))[0..22]>  otherwise; the query is
  *                                                                            kept in the ChannelStore (on disk)
  *
@@ -47,7 +48,9 @@ export function isMessageChannelPath(path: unknown): boolean {
 export function encodeMessageChannelPath(key: StreamQueryKey, position: StreamPosition, budget: number, store: ChannelStore): string {
   const keyText = streamKeyText(key);
   const head = `${MESSAGE_PATH_VERSION}/p=${position.epoch}.${position.seq.toString(36)}.${Math.max(0, Math.floor(position.fromMs)).toString(36)}/`;
-  const inline = `${head}z=${deflateRawSync(Buffer.from(keyText, 'utf8')).toString('base64url')}`;
+  const raw = Buffer.from(keyText, 'utf8');
+  const deflated = deflateRawSync(raw);
+  const inline = deflated.length < raw.length ? `${head}z=${deflated.toString('base64url')}` : `${head}j=${raw.toString('base64url')}`;
   if (inline.length <= budget) {
     return inline;
   }
@@ -76,7 +79,9 @@ export function parseMessageChannelPath(path: unknown, store: ChannelStore): Mes
   }
   const [kind, value] = [parts[2].slice(0, 2), parts[2].slice(2)];
   let keyText: string | undefined;
-  if (kind === 'z=' && /^[A-Za-z0-9_-]+$/.test(value)) {
+  if (kind === 'j=' && /^[A-Za-z0-9_-]+$/.test(value)) {
+    keyText = Buffer.from(value, 'base64url').toString('utf8');
+  } else if (kind === 'z=' && /^[A-Za-z0-9_-]+$/.test(value)) {
     try {
       keyText = inflateRawSync(Buffer.from(value, 'base64url'), { maxOutputLength: MAX_INFLATED_BYTES }).toString('utf8');
     } catch {

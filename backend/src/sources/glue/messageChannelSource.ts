@@ -40,6 +40,8 @@ export class MessageChannelSource implements ChannelSource<MessageBatch> {
   private pendingNotices: Notice[] = [];
   /** When the connection was last seen down (for the reconnected notice), or undefined when up. */
   private downSince: number | undefined;
+  /** `since` of the connected state last seen: a different one means an outage happened between two looks. */
+  private connectedSince: number | undefined;
   private encoder: StreamEncoder | undefined;
 
   constructor(private readonly options: MessageChannelOptions) {
@@ -75,19 +77,28 @@ export class MessageChannelSource implements ChannelSource<MessageBatch> {
         this.lastSeq ??= selection.lastSeq;
         this.encoder = this.options.createEncoder(selection.messages, this.lastSeq);
       }
-      const notices = this.takeNotices(connection.state());
-      const unfollow = subscription.follow(this.lastSeq, (messages) => {
-        // follow() never repeats a seq, but a restarted run must not either: filter defensively.
-        const fresh = this.lastSeq === undefined ? messages : messages.filter((m) => m.seq > this.lastSeq!);
-        if (fresh.length === 0) {
+      let unfollow: () => void = () => undefined;
+      // Started after the current task: the hub attaches its first RunStream right after starting the
+      // upstream, and a packet flushed before that would reach nobody.
+      queueMicrotask(() => {
+        if (signal.aborted) {
           return;
         }
-        this.lastSeq = fresh[fresh.length - 1].seq;
-        emit({ messages: fresh, notices: this.takeNotices(connection.state()) });
+        const notices = this.takeNotices(connection.state());
+        if (notices.length > 0) {
+          emit({ messages: [], notices });
+        }
+        unfollow = subscription.follow(this.lastSeq ?? 0, (messages) => {
+          // follow() never repeats a seq; filtering keeps that true whatever a listener sees twice.
+          const after = this.lastSeq ?? 0;
+          const fresh = messages.length > 0 && messages[0].seq > after ? messages : messages.filter((m) => m.seq > after);
+          if (fresh.length === 0) {
+            return;
+          }
+          this.lastSeq = fresh[fresh.length - 1].seq;
+          emit({ messages: fresh, notices: this.takeNotices(connection.state()) });
+        });
       });
-      if (notices.length > 0) {
-        emit({ messages: [], notices });
-      }
       const poll = setInterval(() => {
         const changed = this.takeNotices(connection.state());
         if (changed.length > 0) {
@@ -119,9 +130,15 @@ export class MessageChannelSource implements ChannelSource<MessageBatch> {
           notices.push(down);
         }
       }
-    } else if (this.downSince !== undefined) {
-      notices.push(reconnectedNotice(this.options.brokerName, this.downSince, state.since));
-      this.downSince = undefined;
+    } else {
+      if (this.downSince !== undefined) {
+        notices.push(reconnectedNotice(this.options.brokerName, this.downSince, state.since));
+        this.downSince = undefined;
+      } else if (this.connectedSince !== undefined && state.since !== this.connectedSince) {
+        // Down and back up between two looks (a quick broker restart): still worth saying.
+        notices.push(reconnectedNotice(this.options.brokerName, undefined, state.since));
+      }
+      this.connectedSince = state.since;
     }
     return notices;
   }

@@ -30,11 +30,12 @@ export function connectionNotice(state: ConnectionState, brokerName: string): No
 }
 
 /** Said once on a stream when the connection is back after an interruption. */
-export function reconnectedNotice(brokerName: string, downSinceMs: number, upSinceMs: number): Notice {
+export function reconnectedNotice(brokerName: string, downSinceMs: number | undefined, upSinceMs: number): Notice {
+  const outage = downSinceMs === undefined ? 'after losing the connection' : `after ${Math.round((upSinceMs - downSinceMs) / 100) / 10} s`;
   return {
     severity: 'info',
     text:
-      `Reconnected to the broker ${brokerName} at ${iso(upSinceMs)} after ${Math.round((upSinceMs - downSinceMs) / 100) / 10} s ` +
+      `Reconnected to the broker ${brokerName} at ${iso(upSinceMs)} ${outage} ` +
       'and subscribed again; messages published while the connection was down are missing unless the broker kept them for us.',
   };
 }

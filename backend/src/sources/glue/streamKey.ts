@@ -2,7 +2,7 @@
  * The part of a message query that decides what its stream sends (topic filter, mapping, alias), in
  * one canonical JSON spelling: equal queries give equal text, so equal channel paths and hashes.
  */
-import type { PayloadMapping } from '../../../../src/shared/mapping';
+import { DEFAULT_MAPPING, type PayloadMapping } from '../../../../src/shared/mapping';
 
 export interface StreamQueryKey {
   topic: string;
@@ -27,8 +27,27 @@ export function canonicalJson(value: unknown): string {
   return `{${members.join(',')}}`;
 }
 
+/**
+ * The mapping without what equals its default (and without empty values): equivalent mappings get one
+ * spelling, and channel paths stay short enough to carry the query themselves.
+ */
+export function essentialMapping(mapping: PayloadMapping | undefined): Partial<PayloadMapping> | undefined {
+  if (mapping === undefined) {
+    return undefined;
+  }
+  const defaults = DEFAULT_MAPPING as unknown as Record<string, unknown>;
+  const kept: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(mapping)) {
+    const empty = value === undefined || value === null || value === '' || (Array.isArray(value) && value.length === 0);
+    if (!empty && value !== defaults[key]) {
+      kept[key] = value;
+    }
+  }
+  return Object.keys(kept).length > 0 ? (kept as Partial<PayloadMapping>) : undefined;
+}
+
 export function streamKeyText(key: StreamQueryKey): string {
-  return canonicalJson({ t: key.topic, m: key.mapping, a: key.alias === '' ? undefined : key.alias });
+  return canonicalJson({ t: key.topic, m: essentialMapping(key.mapping), a: key.alias === '' ? undefined : key.alias });
 }
 
 /** Reads what streamKeyText wrote; undefined when it is not one. */
@@ -46,5 +65,6 @@ export function parseStreamKeyText(text: string): StreamQueryKey | undefined {
   if (typeof t !== 'string' || (a !== undefined && typeof a !== 'string') || (m !== undefined && (typeof m !== 'object' || m === null))) {
     return undefined;
   }
-  return { topic: t, mapping: m as PayloadMapping | undefined, alias: a ?? '' };
+  // Defaults left out by essentialMapping come back here, so the mapping is complete again.
+  return { topic: t, mapping: m === undefined ? undefined : ({ ...DEFAULT_MAPPING, ...m } as PayloadMapping), alias: a ?? '' };
 }
