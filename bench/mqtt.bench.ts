@@ -67,7 +67,7 @@ interface PhaseFigures {
 type Report = Record<number, PhaseFigures>;
 type FromChild =
   | { type: 'ready' }
-  | { type: 'count'; received: number }
+  | { type: 'count'; received: number; bytes: number; cpuMs: number }
   | { type: 'report'; phases: Report }
   | { type: 'published'; published: number; ms: number; lateMs: number }
   | { type: 'failed'; message: string };
@@ -82,6 +82,8 @@ class Tally {
   private readonly phases = new Map<number, { received: number; duplicates: number; latency: Samples }>();
   private readonly lastSeq = new Map<string, number>();
   total = 0;
+  /** Packet bytes read (the reader) or payload bytes (the bare subscriber). */
+  bytes = 0;
 
   add(topic: string, seq: number, latencyMs: number): void {
     const phase = Math.floor(seq / SEQ_PER_PHASE);
@@ -117,7 +119,10 @@ function revive(report: Report): Report {
 
 function serveTally(tally: Tally, stop: () => void): void {
   process.on('message', (message: ToChild) => {
-    if (message.type === 'count') send({ type: 'count', received: tally.total });
+    if (message.type === 'count') {
+      const cpu = process.cpuUsage();
+      send({ type: 'count', received: tally.total, bytes: tally.bytes, cpuMs: (cpu.user + cpu.system) / 1000 });
+    }
     // NaN (no sample) crosses IPC as null: send -1 and let the coordinator turn it back.
     else if (message.type === 'report') send({ type: 'report', phases: JSON.parse(JSON.stringify(tally.report(), (_k, v: unknown) => (typeof v === 'number' && Number.isNaN(v) ? -1 : v))) as Report });
     else if (message.type === 'stop') {
@@ -159,6 +164,7 @@ async function reader(socket: string, brokerUrl: string): Promise<void> {
   const call = clients.stream.RunStream({ pluginContext: ctx, path: streamPath }) as grpc.ClientReadableStream<{ data: Buffer }>;
   call.on('data', (message) => {
     const at = Date.now(); // the publishers' clock: ts is Date.now() there
+    tally.bytes += message.data.length;
     const packet = JSON.parse(Buffer.from(message.data).toString('utf8')) as {
       schema?: { fields: { name: string }[] };
       data?: { values: (number | null)[][] };
@@ -390,6 +396,8 @@ interface RatePhase {
   hubDropped: number;
   peakRssMiB: number;
   cpuPercent: number;
+  readerBytes: number;
+  readerCpuPercent: number;
 }
 
 async function coordinator(): Promise<void> {
@@ -455,6 +463,8 @@ async function coordinator(): Promise<void> {
       const dropsBefore = drops.value;
       const cpuBefore = procCpuMs(pid);
       const cpuStart = Date.now();
+      send({ type: 'count' }, readerChild);
+      const readerBefore = await next(readerChild, 'count');
       let peakRss = 0;
       const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, procStatusBytes(pid, 'VmRSS'))), 100);
       const result = await publish(broker.url, phase, rate, PHASE_MS, publishers);
@@ -462,6 +472,9 @@ async function coordinator(): Promise<void> {
       await drain(readerChild, total);
       clearInterval(rssTimer);
       const cpuPercent = ((procCpuMs(pid) - cpuBefore) * 100) / (Date.now() - cpuStart);
+      send({ type: 'count' }, readerChild);
+      const readerAfter = await next(readerChild, 'count');
+      const readerCpuPercent = ((readerAfter.cpuMs - readerBefore.cpuMs) * 100) / (Date.now() - cpuStart);
       await sleep(1_100); // the broker's $SYS counter is published every second
       send({ type: 'report' }, readerChild);
       const report = revive((await next(readerChild, 'report')).phases);
@@ -478,6 +491,8 @@ async function coordinator(): Promise<void> {
         hubDropped: (await sidecarCounter(socket, broker.url, 'tributary_stream_dropped_points_total')) - hubBefore,
         peakRssMiB: peakRss / MiB,
         cpuPercent,
+        readerBytes: readerAfter.bytes - readerBefore.bytes,
+        readerCpuPercent,
       });
     }
     const hwm = procStatusBytes(pid, 'VmHWM') / MiB;
@@ -520,6 +535,8 @@ function print(soloRate: number, publishers: number, phases: RatePhase[], idleRs
     line('latency max (ms)', fmt(p.plugin.latencyMax, 1), `bare subscriber ${fmt(p.bare.latencyMax, 1)}`);
     line('sidecar peak RSS (MiB)', fmt(p.peakRssMiB, 1), atMost(p.peakRssMiB, RSS_TARGET_MIB, 'MiB'));
     line('sidecar CPU (% of one core)', fmt(p.cpuPercent, 0), 'whole process, incl. GC and gRPC');
+    line('packet bytes per message received', fmt(p.readerBytes / Math.max(1, p.plugin.received), 0), `frame JSON read by the reader (${fmt(p.readerBytes / MiB, 1)} MiB); the payload is ~50 bytes`);
+    line('reader CPU (% of one core)', fmt(p.readerCpuPercent, 0), 'the RunStream reader process (gRPC + JSON.parse + counting)');
   }
   console.log('');
   line('sidecar peak RSS over the run (VmHWM, MiB)', fmt(hwm, 1), atMost(hwm, RSS_TARGET_MIB, 'MiB'));
