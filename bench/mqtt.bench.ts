@@ -187,7 +187,7 @@ async function reader(socket: string, brokerUrl: string): Promise<void> {
     }
   });
   call.on('error', (error: grpc.ServiceError) => {
-    if (error.code !== 1 /* CANCELLED: ours, at the end */) send({ type: 'failed', message: `RunStream: ${error.message}` });
+    if (error.code !== 1 /* CANCELLED: ours, at the end */) console.error(`mqtt bench reader: RunStream ended: ${error.message}`);
   });
   serveTally(tally, () => {
     call.cancel();
@@ -497,6 +497,11 @@ async function coordinator(): Promise<void> {
     }
     const hwm = procStatusBytes(pid, 'VmHWM') / MiB;
     print(soloRate, publishers, phases, idleRss, hwm);
+    const problems = sidecar.stderrLines.filter((l) => /warn|error/i.test(String(l.json?.['@level'] ?? '')));
+    if (problems.length > 0) {
+      console.log(`\nsidecar warnings/errors (${problems.length}), the last 5:`);
+      for (const l of problems.slice(-5)) console.log(`  ${l.raw.slice(0, 400)}`);
+    }
   } finally {
     await stopChild(readerChild);
     await stopChild(bareChild);
