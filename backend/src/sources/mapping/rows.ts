@@ -44,16 +44,18 @@ export function byTimeThenSeq(a: Row, b: Row): number {
 /**
  * Makes `row.time` later than its series' newest row (a tie moves it 1 ns later, so no message is
  * lost and the series stays strictly increasing) and records it as the newest.
- * Returns false, changing nothing, when the row is older than the newest row.
+ * Returns false, changing nothing, when the row is older than the newest row's own time (before any
+ * 1 ns move: a third message in the same millisecond is a tie, not older).
  */
 export function advanceSeries(row: Row, dropOlder: boolean): boolean {
-  const last = row.series.last;
+  const { last, lastSource } = row.series;
+  const source = row.time;
   if (last) {
-    const c = compareInstants(row.time, last);
-    if (c < 0 && dropOlder) return false;
-    if (c <= 0) row.time = nextInstant(last);
+    if (dropOlder && lastSource && compareInstants(source, lastSource) < 0) return false;
+    if (compareInstants(row.time, last) <= 0) row.time = nextInstant(last);
   }
   row.series.last = row.time;
+  row.series.lastSource = lastSource && compareInstants(source, lastSource) < 0 ? lastSource : source;
   return true;
 }
 

@@ -28,6 +28,8 @@ export interface Series {
   readonly byName: Map<string, SeriesField>;
   /** Time of the newest row. */
   last: Instant | undefined;
+  /** The time `last` came from, before any 1 ns move (what a later row is judged older against). */
+  lastSource: Instant | undefined;
   readonly notices: Notice[];
   readonly noticed: Set<string>;
   /** Rows whose payload time was missing or unreadable (arrival time used). */
@@ -58,7 +60,7 @@ export class SeriesRegistry {
       return undefined;
     }
     const labels = { topic, ...(this.mapping.pattern?.match(topic) ?? {}) };
-    series = { index: this.list.length, topic, labels, fields: [], byName: new Map(), last: undefined, notices: [], noticed: new Set(), timeFallbacks: 0, outOfOrder: 0 };
+    series = { index: this.list.length, topic, labels, fields: [], byName: new Map(), last: undefined, lastSource: undefined, notices: [], noticed: new Set(), timeFallbacks: 0, outOfOrder: 0 };
     this.list.push(series);
     this.byTopic.set(topic, series);
     return series;

@@ -10,7 +10,7 @@
  * stable); otherwise packets are data only. Per series, times strictly increase: a row older than
  * the series' newest row is dropped and counted, an equal one moves 1 ns later.
  */
-import { checkFrame, frame, frameToJSONBytes, type Field, type Frame, type Notice } from '@tributary/grafana-backend-sdk/frames';
+import { checkFrame, frame, frameToJSONBytes, type CheckedFrame, type Field, type Frame, type Notice } from '@tributary/grafana-backend-sdk/frames';
 import type { EncodedPacket } from '@tributary/grafana-backend-sdk/live';
 import { MAPPING_LIMITS, type PayloadMapping } from '../../../../src/shared/mapping';
 import type { RawMessage } from '../contracts';
@@ -113,7 +113,7 @@ export class SeriesStreamMapper {
   }
 
   /** The current schema with no rows (SubscribeStream's initial data). */
-  schemaFrame(): Frame {
+  schemaFrame(): CheckedFrame {
     return this.frame(new ColumnTable<SeriesField>());
   }
 
@@ -212,12 +212,13 @@ export class SeriesStreamMapper {
     }
   }
 
-  private frame(table: ColumnTable<SeriesField>): Frame {
+  /** Checked once here: the packet encoders take only checked frames. */
+  private frame(table: ColumnTable<SeriesField>): CheckedFrame {
     const fields: Field[] = [table.timeField()];
     for (const c of this.columns) fields.push(valueField(c.name, c.field.kind, table.column(c.field), c.labels, c.config));
     const notices = boundNotices([...this.channelNotices.values(), ...this.historyNotices, ...this.registry.list.flatMap((s) => s.notices)]);
     const meta = this.options.channel || notices ? { ...(this.options.channel ? { channel: this.options.channel } : {}), ...(notices ? { notices } : {}) } : undefined;
-    return frame({ refId: this.options.refId, meta, fields });
+    return checkFrame(frame({ refId: this.options.refId, meta, fields }));
   }
 }
 
