@@ -22,6 +22,9 @@ const SETTING_LABELS: Record<keyof TributarySettings, string> = {
 const LIMITS_BY_KIND: Record<SourceKind, ReadonlyArray<keyof TributarySettings>> = {
   signals: ['maxSeries', 'minIntervalMs', 'maxPacketsPerSecond'],
   mqtt: ['maxPacketsPerSecond'],
+  websocket: ['maxPacketsPerSecond'],
+  sse: ['maxPacketsPerSecond'],
+  'http-poll': ['maxPacketsPerSecond'],
 };
 
 const KIND_OPTIONS: Array<SelectableValue<SourceKind>> = SOURCE_KINDS.map((kind) => ({ label: SOURCE_KIND_LABELS[kind], value: kind }));
