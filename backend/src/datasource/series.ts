@@ -86,7 +86,7 @@ export class SeriesShape {
 
   /**
    * A data-only packet for `rows` steps from `firstStep`: the data part of `frame(firstStep, rows)`,
-   * written by the SDK's frame JSON writer from the columns without building the frame.
+   * byte for byte, written from the columns without building the frame (a packet per tick makes that worth it).
    */
   dataPacket(firstStep: number, rows: number): EncodedPacket {
     return { bytes: timeSeriesDataJSONBytes(this.times(firstStep, rows), this.generator.columns(firstStep, rows)), points: rows * this.seriesCount };

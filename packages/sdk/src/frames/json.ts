@@ -69,39 +69,14 @@ interface ColumnExtras {
 
 export function dataJSON(frame: Frame): string {
   const rows = frameRowCount(frame);
-  return valuesJSON(frame.fields.length, (f, extras) => columnJSON(frame.fields[f], rows, extras));
-}
-
-/**
- * The data part of a time-series frame held as columns: whole epoch-ms times (within the range a
- * time field holds) and float64 values, `rows` of each. Written by the same column writers as
- * `dataJSON`, so it is the same bytes as the frame's, without building the Frame (a BigInt64Array of
- * nanoseconds that the time writer would take apart again). Checking the input is the caller's job
- * (series-json.ts).
- */
-export function millisSeriesDataJSON(timesMs: ArrayLike<number>, columns: readonly ArrayLike<number>[], rows: number): string {
-  return valuesJSON(columns.length + 1, (f, extras) => {
-    if (f === 0) return JSON.stringify(Array.from(firstRows(timesMs, rows)));
-    const values = firstRows(columns[f - 1], rows);
-    return float64Column({ name: '', type: 'float64', values } as Field, rows, extras);
-  });
-}
-
-function firstRows(values: ArrayLike<number>, rows: number): ArrayLike<number> {
-  if (values.length === rows) return values;
-  return values instanceof Float64Array ? values.subarray(0, rows) : Array.prototype.slice.call(values, 0, rows);
-}
-
-/** `{"values":[…],"entities":…,"nanos":…}` from one writer per column. */
-function valuesJSON(count: number, column: (index: number, extras: ColumnExtras) => string): string {
-  const columns: string[] = new Array(count);
+  const columns: string[] = new Array(frame.fields.length);
   let entities: (EntityLookup | undefined)[] | undefined;
   let nanos: (Float64Array | undefined)[] | undefined;
-  for (let f = 0; f < count; f++) {
+  for (let f = 0; f < frame.fields.length; f++) {
     const extras: ColumnExtras = {};
-    columns[f] = column(f, extras);
-    if (extras.entities) (entities ??= new Array(count))[f] = extras.entities;
-    if (extras.nanos) (nanos ??= new Array(count))[f] = extras.nanos;
+    columns[f] = columnJSON(frame.fields[f], rows, extras);
+    if (extras.entities) (entities ??= new Array(frame.fields.length))[f] = extras.entities;
+    if (extras.nanos) (nanos ??= new Array(frame.fields.length))[f] = extras.nanos;
   }
   let out = `{"values":[${columns.join(',')}]`;
   if (entities) out += `,"entities":[${Array.from(entities, entityJSON).join(',')}]`;

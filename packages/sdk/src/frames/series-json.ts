@@ -1,16 +1,18 @@
 /**
  * Data-only frame JSON for the commonest streaming shape — one time column plus float64 columns —
- * from the numbers, without building a Frame. Not a second encoder: the text is written by the frame
- * JSON writer's own column writers (json.ts), so it is byte-identical to
+ * written straight from the numbers, without building a Frame. Byte-identical to
  * `frameToJSONBytes(frame({ fields: [timeField(…, timesMs), numberField(…, column)…] }), 'data')`
- * (series-json.test.ts checks it). What this entry skips is building the Frame: a BigInt64Array of
- * nanoseconds that the time writer would take apart again, field objects and validation — the
- * caller's own shape check, done once when the stream starts, replaces per-packet validation.
- * Times that need nanos (fractional or out-of-range milliseconds) and short columns go through the
- * Frame path, which writes them or names the problem.
+ * (series-json.test.ts proves it); the data part of frame JSON carries no names or types, so the
+ * caller's own shape check (done once, when the stream starts) replaces per-packet validation.
+ *
+ * Why by hand: a live channel sends one small packet per tick, where building a Frame (a
+ * BigInt64Array of nanoseconds, field objects, validation) and then taking it apart again costs
+ * several times more than writing the few numbers. Rows the general writer prints differently —
+ * fractional or out-of-range times (nanos), NaN/±Inf (entities), -0 and |v| < 1e-6 (Go digits) —
+ * make this fall back to the general writer, so the output never depends on which path ran.
  */
 import { numberField, timeField, frame } from './builders';
-import { frameToJSONBytes, millisSeriesDataJSON } from './json';
+import { frameToJSONBytes } from './json';
 
 /** The largest |epoch ms| a nanosecond time column can hold (see timesFromMillis). */
 const MAX_TIME_MS = 9.2e12;
@@ -21,17 +23,31 @@ const MAX_TIME_MS = 9.2e12;
  * than the packet can be reused.
  */
 export function timeSeriesDataJSONBytes(timesMs: ArrayLike<number>, columns: readonly ArrayLike<number>[], rows = timesMs.length): Buffer {
+  let out = '{"data":{"values":[[';
   for (let row = 0; row < rows; row++) {
     const t = timesMs[row];
-    if (!Number.isInteger(t) || t > MAX_TIME_MS || t < -MAX_TIME_MS) return viaFrame(timesMs, columns, rows);
+    // Whole, representable milliseconds print as plain integers; anything else needs the nanos/limits logic.
+    if (!Number.isInteger(t) || t > MAX_TIME_MS || t < -MAX_TIME_MS) return generalEncoding(timesMs, columns, rows);
+    out += row === 0 ? `${t}` : `,${t}`;
   }
-  for (const column of columns) {
-    if (column.length < rows) return viaFrame(timesMs, columns, rows);
+  out += ']';
+  for (let c = 0; c < columns.length; c++) {
+    const column = columns[c];
+    if (column.length < rows) return generalEncoding(timesMs, columns, rows); // let the general writer name the problem
+    out += ',[';
+    for (let row = 0; row < rows; row++) {
+      const v = column[row];
+      // Same test as the general float64 writer's fast path: anything but plain finite digits goes there.
+      if (v - v !== 0 || (v < 1e-6 && v > -1e-6 && (v !== 0 || 1 / v < 0))) return generalEncoding(timesMs, columns, rows);
+      out += row === 0 ? `${v}` : `,${v}`;
+    }
+    out += ']';
   }
-  return Buffer.from(`{"data":${millisSeriesDataJSON(timesMs, columns, rows)}}`, 'utf8');
+  // Digits, signs, '.', 'e' and punctuation only: latin1 is the same bytes as UTF-8 and quicker to copy.
+  return Buffer.from(`${out}]}}`, 'latin1');
 }
 
-function viaFrame(timesMs: ArrayLike<number>, columns: readonly ArrayLike<number>[], rows: number): Buffer {
+function generalEncoding(timesMs: ArrayLike<number>, columns: readonly ArrayLike<number>[], rows: number): Buffer {
   const head = (values: ArrayLike<number>) => Float64Array.from({ length: Math.min(rows, values.length) }, (_, i) => values[i]);
   const fields = [timeField('time', head(timesMs)), ...columns.map((column, i) => numberField(`v${i}`, head(column)))];
   return frameToJSONBytes(frame({ fields }), 'data');
