@@ -7,7 +7,7 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['dist/**', 'packages/*/dist/**', 'examples/*/dist/**', 'examples/*/node_modules/**', '.build/**', 'node_modules/**', 'conformance/**', 'coverage/**', '.bench/**', 'playwright-report/**', 'test-results/**', 'playwright/**'],
+    ignores: ['dist/**', 'packages/*/dist/**', 'packages/sdk/src/wire/generated/**', 'examples/*/dist/**', 'examples/*/node_modules/**', '.build/**', 'node_modules/**', 'conformance/**', 'coverage/**', '.bench/**', 'playwright-report/**', 'test-results/**', 'playwright/**'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

@@ -24,7 +24,7 @@ if (!existsSync(path.join(root, 'dist', 'backend', 'main.js'))) {
 }
 
 // Benches that dial the backend use the SDK's own gRPC definitions (its testing entry): they come from
-// the built package, which carries the protocol descriptor.
+// the built package, which carries the protocol codecs generated from its .proto files.
 if (!existsSync(path.join(root, 'packages', 'sdk', 'dist', 'index.js'))) {
   console.error('bench: the SDK package is not built; run `npm run build` (or `npm run build:sdk`) first.');
   process.exit(1);

@@ -2,7 +2,7 @@
 //   node scripts/build-backend.mjs                        backend/src/main.ts → dist/backend/main.js
 //   node scripts/build-backend.mjs --entry E --outfile O  any other entry (tests bundle theirs into .build/test/)
 // The SDK comes from its built package (packages/sdk, `npm run build:sdk` first), which carries the
-// protocol descriptor, so nothing else has to ship next to the bundle.
+// protocol codecs generated from its .proto files, so nothing else has to ship next to the bundle.
 import { pluginBundleOptions } from '@tributary/grafana-backend-sdk/bundle-options';
 import { build } from 'esbuild';
 import path from 'node:path';

@@ -12,7 +12,7 @@ import { setTemplateSrv, type BackendSrvRequest, type TemplateSrv } from '@grafa
 
 import { tributaryPlugin } from '../backend/src/datasource';
 import { factoryContext, instanceSettings as backendSettings, requestContext, streamRequest } from '../backend/src/datasource/testSupport';
-import { frameToJSON, type Frame } from '@tributary/grafana-backend-sdk/frames';
+import { checkFrame, frameToJSON, type CheckedFrame, type Frame } from '@tributary/grafana-backend-sdk/frames';
 import { isEncodedFrame, type EncodedFrame } from '@tributary/grafana-backend-sdk';
 import { RecordingSender } from '@tributary/grafana-backend-sdk/testing';
 import type { DataSourceInstance } from '@tributary/grafana-backend-sdk';
@@ -45,9 +45,9 @@ async function queryBackend(instance: DataSourceInstance<TributaryQuery>, req: B
 }
 
 /** No worker pool in this test: the datasource computes its frames inline. */
-function inlineFrame(frame: Frame | EncodedFrame): Frame {
+function inlineFrame(frame: Frame | EncodedFrame): CheckedFrame {
   if (isEncodedFrame(frame)) throw new Error('expected a frame computed inline');
-  return frame;
+  return checkFrame(frame);
 }
 
 describe('frontend ↔ our backend datasource over the Live path', () => {
@@ -74,9 +74,9 @@ describe('frontend ↔ our backend datasource over the Live path', () => {
         stream = opened;
         const path = opened.options.addr.path;
         // Grafana: SubscribeStream for this subscriber, its initial data pushed like a message …
-        const sub = instance.subscribeStream!(streamRequest(path), requestContext()) as { status: string; initialData?: Parameters<typeof frameToJSON>[0]; initialDataInclude?: 'schema' };
+        const sub = instance.subscribeStream!(streamRequest(path), requestContext()) as { status: string; initialData?: Frame; initialDataInclude?: 'schema' };
         expect(sub.status).toBe('ok');
-        opened.buffer.push(JSON.parse(frameToJSON(sub.initialData!, sub.initialDataInclude)) as DataFrameJSON);
+        opened.buffer.push(JSON.parse(frameToJSON(checkFrame(sub.initialData!), sub.initialDataInclude)) as DataFrameJSON);
         // … then one RunStream whose packets are published to the channel.
         sender.onPacket = (bytes) => {
           opened.push(new TextDecoder().decode(bytes));

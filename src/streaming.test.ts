@@ -11,7 +11,7 @@ import { LiveChannelScope, LoadingState, type DataQueryResponse, type StreamingD
 import { setTemplateSrv, type TemplateSrv } from '@grafana/runtime';
 import { lastValueFrom, toArray } from 'rxjs';
 
-import { frame, frameToJSON, numberField, timeField, type Frame } from '@tributary/grafana-backend-sdk/frames';
+import { checkFrame, frame, frameToJSON, numberField, timeField, type CheckedFrame, type Frame } from '@tributary/grafana-backend-sdk/frames';
 import type { TributaryQuery } from './shared/query';
 import { fakeBackendSrv, makeDataSource } from './test/grafana';
 import { dashboardRequest, fakeLive } from './test/live';
@@ -22,12 +22,14 @@ const CHANNEL = `ds/${UID}/${PATH}`;
 const T0 = 1_700_000_000_000;
 
 /** The frame shape our backend sends: a time field and one float64 field per series. */
-function signalFrame(times: number[], series: number[][], meta?: Frame['meta']): Frame {
-  return frame({
-    refId: 'A',
-    meta,
-    fields: [timeField('time', times), ...series.map((values, i) => numberField(`sine-${i + 1}`, values))],
-  });
+function signalFrame(times: number[], series: number[][], meta?: Frame['meta']): CheckedFrame {
+  return checkFrame(
+    frame({
+      refId: 'A',
+      meta,
+      fields: [timeField('time', times), ...series.map((values, i) => numberField(`sine-${i + 1}`, values))],
+    }),
+  );
 }
 
 /** A live dashboard request: the last minute at a 100 ms panel interval. */

@@ -5,6 +5,6 @@
  */
 import './guard-stdout'; // first: keeps stdout clean while the modules below load
 import { tributaryPlugin } from './datasource';
-import { serve } from '@tributary/grafana-backend-sdk';
+import { runPlugin } from '@tributary/grafana-backend-sdk';
 
-void serve(tributaryPlugin, { envPrefix: 'TRIBUTARY' });
+void runPlugin(tributaryPlugin, { envPrefix: 'TRIBUTARY' });

@@ -4,6 +4,7 @@
  * `@grafana/*` so the backend bundle stays small; type-only imports are fine.
  */
 import type { DataQuery } from '@grafana/schema';
+import type { PayloadMapping } from './mapping';
 import { numberRangeError, type NumericRange } from './ranges';
 
 export type { NumericRange } from './ranges';
@@ -33,6 +34,10 @@ export interface TributaryQuery extends DataQuery {
   withStreaming: boolean;
   /** Optional legend prefix; template variables are applied to it. */
   alias?: string;
+  /** Message sources (MQTT): the topic filter, `+` and `#` wildcards allowed; template variables are applied. */
+  topic?: string;
+  /** Message sources: how payloads become rows (shared by every message source kind). */
+  mapping?: PayloadMapping;
 }
 
 /** The part of a query that defines the signal (everything but Grafana's own bookkeeping). */

@@ -2,7 +2,9 @@
  * Tributary datasource settings (jsonData): shared by the config editor and the backend, which
  * validates them once per datasource instance.
  */
+import type { BufferSettings, MqttSettings } from './mqtt';
 import type { NumericRange } from './ranges';
+import type { SourceKind } from './sources';
 
 export interface TributarySettings {
   /** Most series one query may ask for. */
@@ -11,6 +13,17 @@ export interface TributarySettings {
   minIntervalMs: number;
   /** Most stream packets per second sent on one channel; samples are coalesced to stay under it. */
   maxPacketsPerSecond: number;
+}
+
+/**
+ * Everything a datasource's jsonData may hold: the numeric settings above plus the source kind and,
+ * for message sources, their connection and buffer settings (src/shared/mqtt.ts).
+ */
+export interface TributaryDatasourceSettings extends TributarySettings {
+  /** Missing: `signals` (datasources saved before source kinds existed). */
+  sourceKind?: SourceKind;
+  mqtt?: Partial<MqttSettings>;
+  buffer?: Partial<BufferSettings>;
 }
 
 export const DEFAULT_SETTINGS: TributarySettings = {

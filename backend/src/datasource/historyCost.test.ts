@@ -2,7 +2,7 @@
  * The cost Tributary declares before computing must be close to what the encoders really write: too
  * low lets an oversized answer be computed for nothing, too high refuses an answer that would fit.
  */
-import { frameToArrow, frameToJSONBytes } from '@tributary/grafana-backend-sdk/frames';
+import { checkFrame, frameToArrow, frameToJSONBytes } from '@tributary/grafana-backend-sdk/frames';
 import type { Frame } from '@tributary/grafana-backend-sdk/frames';
 import type { DataFrameFormat } from '@tributary/grafana-backend-sdk';
 import { validateQuery } from '../../../src/shared/validation';
@@ -20,7 +20,7 @@ function encodedSize(model: Record<string, unknown>, spanMs: number, format: Dat
   const query = result.query;
   const window = historyWindow({ from: NOW - spanMs, to: NOW }, query.sampleIntervalMs, 0, query.seriesCount);
   const frame: Frame = new SeriesShape(query, UID).frame(window.firstStep, window.rows, { refId: 'A' });
-  const actual = format === 'arrow' ? frameToArrow(frame).byteLength : frameToJSONBytes(frame, 'all').byteLength;
+  const actual = format === 'arrow' ? frameToArrow(checkFrame(frame)).byteLength : frameToJSONBytes(checkFrame(frame), 'all').byteLength;
   return { estimate: historyCost(window, query, UID, format).bytes!, actual };
 }
 

@@ -6,6 +6,7 @@
  */
 import type { SignalParams } from '../../../src/shared/query';
 import type { DataFrameFormat, QueryCost } from '@tributary/grafana-backend-sdk';
+import { float64JSON } from '@tributary/grafana-backend-sdk/frames';
 import type { HistoryWindow } from './history';
 import { SignalGenerator } from './signals';
 
@@ -28,6 +29,6 @@ export function historyCost(window: HistoryWindow, params: SignalParams, datasou
   if (params.signal === 'random-walk') return { points, bytes: Math.ceil(rows * (timeChars + FULL_PRECISION_CHARS * series)) };
   const columns = new SignalGenerator(params, datasourceUid).columns(firstSampled, sampled);
   let valueChars = 0;
-  for (const column of columns) for (const value of column) valueChars += (Number.isFinite(value) ? String(value).length : 4) + 1;
+  for (const column of columns) for (const value of column) valueChars += float64JSON(value).length + 1;
   return { points, bytes: Math.ceil(rows * (timeChars + valueChars / sampled) * JSON_MARGIN) };
 }

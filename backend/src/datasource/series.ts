@@ -9,6 +9,7 @@
  * request, a stream channel).
  */
 import {
+  checkFrame,
   frame,
   frameToJSONBytes,
   numberField,
@@ -80,7 +81,7 @@ export class SeriesShape {
 
   /** The first packet of every stream: field names and types, no rows. */
   schemaPacket(): EncodedPacket {
-    this.schema ??= { bytes: frameToJSONBytes(this.frame(0, 0), 'schema'), points: 0 };
+    this.schema ??= { bytes: frameToJSONBytes(checkFrame(this.frame(0, 0)), 'schema'), points: 0 };
     return this.schema;
   }
 

@@ -4,7 +4,7 @@
  * gets them (encoded while idle ahead of time, or when due).
  */
 import type { SignalKind } from '../../../src/shared/query';
-import { frameToJSONBytes } from '@tributary/grafana-backend-sdk/frames';
+import { checkFrame, frameToJSONBytes } from '@tributary/grafana-backend-sdk/frames';
 import { LiveHub, type Clock } from '@tributary/grafana-backend-sdk/live';
 import { RecordingSender } from '@tributary/grafana-backend-sdk/testing';
 import type { StreamQuery } from './channelPath';
@@ -20,7 +20,7 @@ function query(signal: SignalKind, overrides: Partial<StreamQuery> = {}): Stream
 
 /** The reference: the general frame builder and writer, as QueryData uses them. */
 function referencePacket(q: StreamQuery, first: number, rows: number): string {
-  return frameToJSONBytes(new SeriesShape(q, UID).frame(first, rows), 'data').toString('utf8');
+  return frameToJSONBytes(checkFrame(new SeriesShape(q, UID).frame(first, rows)), 'data').toString('utf8');
 }
 
 function source(q: StreamQuery): SignalChannelSource {

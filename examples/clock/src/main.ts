@@ -3,11 +3,8 @@
  * handshake on stdout); `--listen unix:/path.sock` runs it as a sidecar.
  */
 import './guard'; // first
-import { serve } from '@tributary/grafana-backend-sdk';
+import { runPlugin } from '@tributary/grafana-backend-sdk';
 import { clockPlugin } from './plugin';
 
-// A rejected serve() is a start-up failure: say why and exit, so Grafana sees the plugin fail.
-serve(clockPlugin, { envPrefix: 'CLOCK' }).catch((err: unknown) => {
-  process.stderr.write(`clock: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
-});
+// Serves, exits on Shutdown/SIGTERM, and turns a start-up failure into one [ERROR] line and exit code 1.
+void runPlugin(clockPlugin, { envPrefix: 'CLOCK' });

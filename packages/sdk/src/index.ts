@@ -6,8 +6,20 @@
  */
 export * from './types';
 export type * from './frames/model';
-export { serve, type ServeOptions, type ServedPlugin } from './host/serve';
-export type { Network } from './host/handshake';
+export { serve, HelpShown, type ServeOptions, type ServedPlugin } from './host/serve';
+export { runPlugin } from './host/run-plugin';
+export { StartupError, type Network } from './host/handshake';
+export type {
+  CallIdentity,
+  CallResult,
+  Endpoint,
+  Middleware,
+  Next,
+  PluginCall,
+  QueryAnswer,
+  RequestStatus,
+} from './middleware/types';
+export type { TracingOptions } from './middleware/tracing-setup';
 export { HclogLogger, parseLogLevel, type LogLevel, type LoggerOptions, type LineWriter } from './log/logger';
 export { redact } from './log/redact';
 export { StreamClosedError } from './handlers/stream-sender';

@@ -8,7 +8,8 @@
  */
 import type { Registry } from 'prom-client';
 import type { Frame, FrameInclude } from './frames/model';
-import { errorSourceForStatus } from './handlers/error-source';
+import { errorSourceForStatus } from './middleware/error-source';
+import type { Middleware } from './middleware/types';
 import type { EncodedFrame } from './workers/encoded-frame';
 import type { FrameTask, FrameTaskRunner } from './workers/frame-task';
 
@@ -325,4 +326,9 @@ export interface PluginDefinition<Q = unknown, S = Record<string, unknown>> {
   frameTasks?: ReadonlyArray<FrameTask<any>>;
   /** Prefix of the per-query counter `<prefix>_queries_total{status}` (default `plugin`). */
   metricsNamespace?: string;
+  /**
+   * The plugin's middlewares around every call, first = outermost; they run inside the SDK's own
+   * (tracing, logging, metrics, error source, recovery) and before `serve({ middleware })`'s.
+   */
+  middleware?: Middleware[];
 }

@@ -3,16 +3,16 @@
  * check, bounded log lines, the jsonData size limit and the instance manager's idle/cap rules.
  */
 import { Registry } from 'prom-client';
-import { errorSourceForStatus } from '../src/handlers/error-source';
+import { errorSourceForStatus } from '../src/middleware/error-source';
 import { executeQuery, prepareQuery } from '../src/handlers/query-runner';
 import { MAX_FRAME_TIME_MS, MIN_FRAME_TIME_MS, timeRangeProblem } from '../src/handlers/time-range';
 import { InstanceLimitError, InstanceManager } from '../src/instances/manager';
-import { MAX_JSON_DATA_BYTES, decodeSettings } from '../src/instances/settings';
+import { MAX_JSON_DATA_BYTES, decodeSettings } from '../src/wire/convert';
 import { MAX_LOG_STRING_BYTES, clipString } from '../src/log/clip';
 import { HclogLogger } from '../src/log/logger';
 import { SdkMetrics } from '../src/metrics/sdk-metrics';
 import { QueryError, SettingsError, type DataQuery, type DataSourceInstance, type RequestContext } from '../src/types';
-import type { WireDataSourceInstanceSettings } from '../src/wire/messages';
+import type { WireDataSourceInstanceSettings } from '../src/wire/convert';
 
 const MiB = 1024 * 1024;
 

@@ -9,7 +9,7 @@ import { capResponseSize } from '../src/handlers/encode';
 import { InstanceManager } from '../src/instances/manager';
 import { SdkMetrics } from '../src/metrics/sdk-metrics';
 import { SettingsError, type DataSourceInstance } from '../src/types';
-import type { WireDataResponse, WireDataSourceInstanceSettings } from '../src/wire/messages';
+import type { WireDataResponse, WireDataSourceInstanceSettings } from '../src/wire/convert';
 
 describe('hclog logger', () => {
   test('timestamps have exactly six fractional digits and a Z', () => {
@@ -79,7 +79,7 @@ describe('start-up rules', () => {
 
 test('the response size cap cuts the biggest refIds first and keeps the rest', () => {
   const MiB = 1024 * 1024;
-  const resp = (bytes: number): WireDataResponse => ({ frames: [new Uint8Array(bytes)], status: 200, format: 'ARROW' });
+  const resp = (bytes: number): WireDataResponse => ({ frames: [new Uint8Array(bytes)], status: 200 });
   const responses = { a: resp(6 * MiB), b: resp(7 * MiB), c: resp(5 * MiB), d: resp(10) };
   expect(capResponseSize(responses, 16 * MiB)).toEqual(['b']);
   expect(responses.b).toMatchObject({ status: 413, errorSource: 'plugin', frames: [] });

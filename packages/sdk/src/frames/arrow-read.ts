@@ -8,6 +8,7 @@
 import { DataType, Precision, Type, tableFromIPC, type Vector } from 'apache-arrow';
 import { FrameError } from './errors';
 import type { ColumnTypes, Field, FieldConfig, FieldType, Frame, FrameMeta } from './model';
+import { checkFrame, type CheckedFrame } from './validate';
 
 const COLUMN_CLASSES = {
   int8: Int8Array,
@@ -24,7 +25,8 @@ const COLUMN_CLASSES = {
   time: BigInt64Array,
 } as const;
 
-export function frameFromArrow(bytes: Uint8Array): Frame {
+/** Reads one Arrow IPC file into a checked frame; FrameError for bytes that are not one Grafana can read. */
+export function frameFromArrow(bytes: Uint8Array): CheckedFrame {
   let table;
   try {
     table = tableFromIPC(bytes);
@@ -54,7 +56,8 @@ export function frameFromArrow(bytes: Uint8Array): Frame {
     if (config !== undefined) field.config = parseJSON(config, `${where} config`) as FieldConfig;
     frame.fields.push(field);
   });
-  return frame;
+  // Arrow guarantees the shape but not the content (a Binary cell need not be JSON): checked like any frame.
+  return checkFrame(frame);
 }
 
 function fieldTypeOf(type: DataType, tstype: string | undefined, where: string): FieldType {

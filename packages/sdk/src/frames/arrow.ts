@@ -12,8 +12,8 @@
 import { EMPTY_BUFFER, writeIpcFile, type IpcColumn, type IpcField, type IpcType } from './arrow-ipc';
 import { FIELD_TYPES } from './field-types';
 import { GO_JSON, fieldConfigToGoJSON, labelsToGoJSON, metaToGoJSON } from './go-json';
-import type { Field, FieldType, Frame } from './model';
-import { frameRowCount, isNullAt, validateFrame } from './validate';
+import type { Field, FieldType } from './model';
+import { frameRowCount, isNullAt, requireChecked, type CheckedFrame } from './validate';
 
 const IPC_TYPES: Record<FieldType, IpcType> = {
   int8: { kind: 'int', bitWidth: 8, signed: true },
@@ -35,9 +35,9 @@ const IPC_TYPES: Record<FieldType, IpcType> = {
   enum: { kind: 'int', bitWidth: 16, signed: false },
 };
 
-/** Encodes a frame as one Arrow IPC file. Throws FrameError for a frame that is not valid. */
-export function frameToArrow(frame: Frame): Uint8Array {
-  validateFrame(frame);
+/** Encodes a checked frame (see checkFrame) as one Arrow IPC file. */
+export function frameToArrow(frame: CheckedFrame): Uint8Array {
+  requireChecked(frame, 'frameToArrow');
   const rows = frameRowCount(frame);
   const metadata: [string, string][] = [];
   if (frame.meta) metadata.push(['meta', metaToGoJSON(frame.meta, GO_JSON)]);

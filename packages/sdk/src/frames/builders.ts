@@ -4,6 +4,7 @@
  */
 import { typedArrayTag } from './field-types';
 import type { ColumnTypes, Field, FieldConfig, FieldType, Frame, FrameMeta } from './model';
+import { timesFromMillis } from './time-units';
 
 export interface FieldOptions {
   labels?: Record<string, string>;
@@ -30,38 +31,6 @@ export function frame(parts: { name?: string; refId?: string; meta?: FrameMeta; 
   if (parts.refId !== undefined) result.refId = parts.refId;
   if (parts.meta !== undefined) result.meta = parts.meta;
   return result;
-}
-
-// 2^32 = 4294 * 10^6 + 967296: lets nanoseconds be split into 32-bit words with exact double arithmetic.
-const TWO_32 = 4294967296;
-const TWO_20 = 1048576;
-
-/**
- * Epoch milliseconds -> nanosecond time column, without a BigInt per row (≈10× faster than
- * `BigInt(ms) * 1000000n`): the product is assembled from 32-bit words that doubles hold exactly.
- * Fractional milliseconds keep their sub-millisecond part (rounded to the nanosecond).
- */
-export function timesFromMillis(millis: ArrayLike<number>): BigInt64Array {
-  const n = millis.length;
-  const out = new BigInt64Array(n);
-  const lo = new Uint32Array(out.buffer, out.byteOffset, n * 2);
-  const hi = new Int32Array(out.buffer, out.byteOffset, n * 2);
-  for (let i = 0; i < n; i++) {
-    const ms = millis[i];
-    if (!Number.isFinite(ms) || Math.abs(ms) > 9.2e12) throw new RangeError(`time at row ${i} (${ms} ms) is not a representable nanosecond time`);
-    const whole = Math.floor(ms);
-    const extraNs = Math.round((ms - whole) * 1e6);
-    // ns = whole * 1e6 + extraNs = A * 2^20 + B with A, B exact in a double
-    const wholeHi = Math.floor(whole / TWO_20);
-    const a = wholeHi * 1e6;
-    const b = (whole - wholeHi * TWO_20) * 1e6 + extraNs;
-    const aHi = Math.floor(a / 4096); // A * 2^20 = aHi * 2^32 + (A mod 4096) * 2^20
-    const low = (a - aHi * 4096) * TWO_20 + b;
-    const carry = Math.floor(low / TWO_32);
-    lo[2 * i] = low - carry * TWO_32;
-    hi[2 * i + 1] = aHi + carry;
-  }
-  return out;
 }
 
 /** Nanosecond column from epoch milliseconds, nanoseconds (BigInt64Array) or Date objects. */

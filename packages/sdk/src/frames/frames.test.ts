@@ -21,16 +21,19 @@ import {
   stringField,
   timeField,
   timesFromMillis,
-  validateFrame,
+  checkFrame,
+  isCheckedFrame,
+  type CheckedFrame,
   type Frame,
 } from './index';
+import { encodeFrame } from '../wire/convert/frame';
 
 const expectFrameError = (fn: () => unknown, message: RegExp) => {
   expect(fn).toThrow(FrameError);
   expect(fn).toThrow(message);
 };
 
-describe('validateFrame', () => {
+describe('checkFrame', () => {
   it('accepts a well-formed frame of every builder', () => {
     const f = frame({
       fields: [
@@ -42,54 +45,93 @@ describe('validateFrame', () => {
         enumField('e', [0, 1], ['off', 'on']),
       ],
     });
-    expect(() => validateFrame(f)).not.toThrow();
+    expect(() => checkFrame(f)).not.toThrow();
   });
 
   it('names the field and both lengths when fields differ in length', () => {
     const f = frame({ fields: [numberField('a', [1, 2, 3]), numberField('b', [1, 2])] });
-    expectFrameError(() => validateFrame(f), /field 1 \("b"\): has 2 values but the frame's first field has 3/);
+    expectFrameError(() => checkFrame(f), /field 1 \("b"\): has 2 values but the frame's first field has 3/);
     // Neither encoder produces bytes for it.
-    expectFrameError(() => frameToArrow(f), /same length/);
-    expectFrameError(() => frameToJSON(f), /same length/);
+    expectFrameError(() => frameToArrow(checkFrame(f)), /same length/);
+    expectFrameError(() => frameToJSON(checkFrame(f)), /same length/);
   });
 
   it('rejects a column whose class does not match its type', () => {
     const f = { fields: [{ name: 'v', type: 'float64', values: [1, 2] }] } as unknown as Frame;
-    expectFrameError(() => validateFrame(f), /a float64 field needs its values in a Float64Array, got an Array/);
+    expectFrameError(() => checkFrame(f), /a float64 field needs its values in a Float64Array, got an Array/);
     const g = { fields: [{ name: 't', type: 'time', values: new Float64Array(2) }] } as unknown as Frame;
-    expectFrameError(() => validateFrame(g), /a time field needs its values in a BigInt64Array, got a Float64Array/);
+    expectFrameError(() => checkFrame(g), /a time field needs its values in a BigInt64Array, got a Float64Array/);
   });
 
   it('rejects unknown types, bad validity arrays, bad labels, invalid JSON and out-of-range enums', () => {
-    expectFrameError(() => validateFrame({ fields: [{ name: 'x', type: 'decimal', values: [] }] } as unknown as Frame), /unknown type "decimal"/);
+    expectFrameError(() => checkFrame({ fields: [{ name: 'x', type: 'decimal', values: [] }] } as unknown as Frame), /unknown type "decimal"/);
     expectFrameError(
-      () => validateFrame(frame({ fields: [field('v', 'float64', new Float64Array(3), { valid: new Uint8Array(2) })] })),
+      () => checkFrame(frame({ fields: [field('v', 'float64', new Float64Array(3), { valid: new Uint8Array(2) })] })),
       /valid has 2 entries but the field has 3 rows/,
     );
     expectFrameError(
-      () => validateFrame({ fields: [{ name: 'v', type: 'float64', values: new Float64Array(1), valid: new Uint8Array(1) }] }),
+      () => checkFrame({ fields: [{ name: 'v', type: 'float64', values: new Float64Array(1), valid: new Uint8Array(1) }] }),
       /has a validity bitmap \(valid\) but is not nullable/,
     );
     expectFrameError(
-      () => validateFrame(frame({ fields: [numberField('v', [1], { labels: { host: 3 as unknown as string } })] })),
+      () => checkFrame(frame({ fields: [numberField('v', [1], { labels: { host: 3 as unknown as string } })] })),
       /label "host" must be a string/,
     );
-    expectFrameError(() => validateFrame(frame({ fields: [field('j', 'json', ['{"a":'])] })), /row 0 is not valid JSON/);
-    expectFrameError(() => validateFrame(frame({ fields: [enumField('e', [0, 2], ['a', 'b'])] })), /row 1 has enum index 2 but config.type.enum.text has only 2 entries/);
-    expectFrameError(() => validateFrame(frame({ fields: [field('s', 'string', ['a', null as unknown as string])] })), /row 1 must be a string, got null \(make the field nullable/);
+    expectFrameError(() => checkFrame(frame({ fields: [field('j', 'json', ['{"a":'])] })), /row 0 is not valid JSON/);
+    expectFrameError(() => checkFrame(frame({ fields: [enumField('e', [0, 2], ['a', 'b'])] })), /row 1 has enum index 2 but config.type.enum.text has only 2 entries/);
+    expectFrameError(() => checkFrame(frame({ fields: [field('s', 'string', ['a', null as unknown as string])] })), /row 1 must be a string, got null \(make the field nullable/);
+  });
+
+  it('checks a frame once: the encoders take only checked frames, and a checked frame is not checked again', () => {
+    const plain = frame({ fields: [numberField('v', [1, 2])] });
+    // A cast or a JavaScript caller cannot skip the check.
+    expectFrameError(() => frameToArrow(plain as CheckedFrame), /frameToArrow takes a checked frame: pass the frame through checkFrame\(\) first/);
+    expectFrameError(() => frameToJSON(plain as CheckedFrame), /frameToJSON takes a checked frame/);
+    expectFrameError(() => frameToJSONBytes(plain as CheckedFrame, 'data'), /frameToJSON takes a checked frame/);
+    const checked = checkFrame(plain);
+    expect(isCheckedFrame(plain)).toBe(false);
+    expect(isCheckedFrame(checked)).toBe(true);
+    expect(checkFrame(checked)).toBe(checked);
+    // A spread copy may have been changed: it is a plain frame again.
+    expect(isCheckedFrame({ ...checked })).toBe(false);
+    expect(frameToJSON(checked, 'data')).toBe('{"data":{"values":[[1,2]]}}');
+  });
+
+  it('keeps the checked field list: fields added to the original frame later do not reach the encoder', () => {
+    const plain = frame({ name: 'n', fields: [numberField('v', [1, 2])] });
+    const checked = checkFrame(plain);
+    plain.fields.push(numberField('w', [1, 2, 3]));
+    plain.name = 'changed';
+    expect(frameToJSON(checked)).toBe(
+      '{"schema":{"name":"n","fields":[{"name":"v","type":"number","typeInfo":{"frame":"float64"}}]},"data":{"values":[[1,2]]}}',
+    );
+    expectFrameError(() => checkFrame(plain), /field 1 \("w"\): has 3 values but the frame's first field has 2/);
+  });
+
+  it('is done by the SDK where a handler hands over a frame, which also fills in the query refId', () => {
+    const plain = frame({ fields: [numberField('v', [1, 2])] });
+    expect(frameFromArrow(encodeFrame(plain, 'B', 'ARROW')).refId).toBe('B');
+    expect(JSON.parse(Buffer.from(encodeFrame(plain, 'B', 'JSON')).toString('utf8')).schema.refId).toBe('B');
+    // A checked frame keeps its own refId, gets the query's when it has none, and is not changed.
+    const checked = checkFrame(plain);
+    expect(frameFromArrow(encodeFrame(checked, 'C', 'ARROW')).refId).toBe('C');
+    expect(checked.refId).toBeUndefined();
+    expect(frameFromArrow(encodeFrame(checkFrame({ ...plain, refId: 'own' }), 'C', 'ARROW')).refId).toBe('own');
+    expectFrameError(() => encodeFrame(frame({ fields: [numberField('a', [1]), numberField('b', [])] }), 'B', 'ARROW'), /same length/);
+    expectFrameError(() => encodeFrame(null as unknown as Frame, 'B', 'JSON'), /frame must be an object/);
   });
 
   it('rejects an unknown JSON include mode', () => {
-    expectFrameError(() => frameToJSON(frame({ fields: [] }), 'everything' as never), /unknown frame JSON include mode "everything"/);
+    expectFrameError(() => frameToJSON(checkFrame(frame({ fields: [] })), 'everything' as never), /unknown frame JSON include mode "everything"/);
   });
 });
 
 describe('frame JSON (Go FrameToJSON conventions)', () => {
-  const parse = (f: Frame, include: 'all' | 'schema' | 'data' = 'all') => JSON.parse(frameToJSON(f, include));
+  const parse = (f: Frame, include: 'all' | 'schema' | 'data' = 'all') => JSON.parse(frameToJSON(checkFrame(f), include));
 
   it('writes an empty frame the way Go does', () => {
-    expect(frameToJSON(frame({ fields: [] }))).toBe('{"schema":{"fields":[]},"data":{"values":[]}}');
-    expect(frameToJSON(frame({ fields: [numberField('v', [])] }), 'data')).toBe('{"data":{"values":[[]]}}');
+    expect(frameToJSON(checkFrame(frame({ fields: [] })))).toBe('{"schema":{"fields":[]},"data":{"values":[]}}');
+    expect(frameToJSON(checkFrame(frame({ fields: [numberField('v', [])] })), 'data')).toBe('{"data":{"values":[[]]}}');
   });
 
   it('writes -0 and tiny floats with Go digits, float32 in float32 digits', () => {
@@ -99,7 +141,7 @@ describe('frame JSON (Go FrameToJSON conventions)', () => {
         field('b', 'float32', Float32Array.from([0.1, 16777217, 1e-7, -0, 3.4e38])),
       ],
     });
-    expect(frameToJSON(f, 'data')).toBe('{"data":{"values":[[-0,1e-07,-2.5e-09,0.1,1e+21],[0.1,16777216,1e-07,-0,3.4e+38]]}}');
+    expect(frameToJSON(checkFrame(f), 'data')).toBe('{"data":{"values":[[-0,1e-07,-2.5e-09,0.1,1e+21],[0.1,16777216,1e-07,-0,3.4e+38]]}}');
   });
 
   it('keeps int64 and uint64 beyond 2^53 exact', () => {
@@ -109,7 +151,7 @@ describe('frame JSON (Go FrameToJSON conventions)', () => {
         field('u', 'uint64', BigUint64Array.from([2n ** 64n - 1n, 0n]), { nullable: true, valid: Uint8Array.from([1, 0]) }),
       ],
     });
-    expect(frameToJSON(f, 'data')).toBe('{"data":{"values":[[9007199254740993,-9223372036854775808],[18446744073709551615,null]]}}');
+    expect(frameToJSON(checkFrame(f), 'data')).toBe('{"data":{"values":[[9007199254740993,-9223372036854775808],[18446744073709551615,null]]}}');
   });
 
   it('writes times as floored epoch ms plus nanos, exactly like integer division on the nanoseconds', () => {
@@ -127,7 +169,7 @@ describe('frame JSON (Go FrameToJSON conventions)', () => {
 
   it('omits nanos when every time is whole milliseconds, and writes null times as null', () => {
     const f = frame({ fields: [field('t', 'time', timesFromMillis([5, 6, 7]), { nullable: true, valid: Uint8Array.from([1, 0, 1]) })] });
-    expect(frameToJSON(f, 'data')).toBe('{"data":{"values":[[5,null,7]]}}');
+    expect(frameToJSON(checkFrame(f), 'data')).toBe('{"data":{"values":[[5,null,7]]}}');
   });
 
   it('lists NaN/Inf/-Inf in entities in NaN, Inf, NegInf order, nulls apart', () => {
@@ -154,7 +196,7 @@ describe('frame JSON (Go FrameToJSON conventions)', () => {
       },
       fields: [],
     });
-    expect(frameToJSON(f, 'schema')).toBe(
+    expect(frameToJSON(checkFrame(f), 'schema')).toBe(
       '{"schema":{"meta":{"type":"timeseries-wide","typeVersion":[0,0],"custom":{"alpha":{"x":1,"y":2},"zeta":1},' +
         '"notices":[{"severity":"info","text":"hello"}],"channel":"ds/uid/path",' +
         '"executedQueryString":"a \\u003c b \\u0026\\u0026 c \\u003e d"},"fields":[]}}',
@@ -175,26 +217,26 @@ describe('frame JSON (Go FrameToJSON conventions)', () => {
       { type: 'number', typeInfo: { frame: 'float64' }, labels: {}, config: {} },
     ]);
     // As Go SDK v0.299.0 writes them: labels (their own MarshalJSON) unescaped, config HTML-escaped.
-    expect(frameToJSON(f, 'schema')).toContain('"labels":{"host":"a","zone":"b<"},"config":{"displayName":"A\\u003cB","unit":"ms"}');
+    expect(frameToJSON(checkFrame(f), 'schema')).toContain('"labels":{"host":"a","zone":"b<"},"config":{"displayName":"A\\u003cB","unit":"ms"}');
     // Inside Arrow metadata encoding/json escapes both.
-    const md = tableFromIPC(frameToArrow(f)).schema.fields[0].metadata;
+    const md = tableFromIPC(frameToArrow(checkFrame(f))).schema.fields[0].metadata;
     expect(md.get('labels')).toBe('{"host":"a","zone":"b\\u003c"}');
     expect(md.get('config')).toBe('{"displayName":"A\\u003cB","unit":"ms"}');
   });
 
   it('embeds JSON cells raw and writes an empty or "null" cell as null', () => {
     const f = frame({ fields: [field('j', 'json', ['{"a":[1,2]}', 'null', '', '"x"'])] });
-    expect(frameToJSON(f, 'data')).toBe('{"data":{"values":[[{"a":[1,2]},null,null,"x"]]}}');
+    expect(frameToJSON(checkFrame(f), 'data')).toBe('{"data":{"values":[[{"a":[1,2]},null,null,"x"]]}}');
   });
 
   it('frameToJSONBytes is the UTF-8 of frameToJSON', () => {
     const f = frame({ name: 'ünïcødé 🦥', fields: [stringField('s', ['❤️'])] });
-    expect(frameToJSONBytes(f).toString('utf8')).toBe(frameToJSON(f));
+    expect(frameToJSONBytes(checkFrame(f)).toString('utf8')).toBe(frameToJSON(checkFrame(f)));
   });
 });
 
 describe('Arrow writer', () => {
-  const read = (f: Frame) => tableFromIPC(frameToArrow(f));
+  const read = (f: Frame) => tableFromIPC(frameToArrow(checkFrame(f)));
 
   it('marks a nullable field nullable even without nulls, and writes nulls in the validity bitmap', () => {
     const t = read(frame({ fields: [field('a', 'int16', Int16Array.from([1, 2]), { nullable: true }), numberField('b', [1, null, 3].slice(0, 2))] }));
@@ -244,12 +286,12 @@ describe('Arrow writer', () => {
     const c = frame({ name: 'other', fields: [numberField('v', [9, 8])] });
     const d = frame({ name: 'same', fields: [numberField('v', [5], { labels: { k: 'v' } })] });
     for (let round = 0; round < 2; round++) {
-      expect([...tableFromIPC(frameToArrow(a)).getChild('v')!]).toEqual([1, 2, 3]);
-      expect([...tableFromIPC(frameToArrow(b)).getChild('v')!]).toEqual([7]);
-      const tc = tableFromIPC(frameToArrow(c));
+      expect([...tableFromIPC(frameToArrow(checkFrame(a))).getChild('v')!]).toEqual([1, 2, 3]);
+      expect([...tableFromIPC(frameToArrow(checkFrame(b))).getChild('v')!]).toEqual([7]);
+      const tc = tableFromIPC(frameToArrow(checkFrame(c)));
       expect(tc.schema.metadata.get('name')).toBe('other');
       expect([...tc.getChild('v')!]).toEqual([9, 8]);
-      expect(tableFromIPC(frameToArrow(d)).schema.fields[0].metadata.get('labels')).toBe('{"k":"v"}');
+      expect(tableFromIPC(frameToArrow(checkFrame(d))).schema.fields[0].metadata.get('labels')).toBe('{"k":"v"}');
     }
   });
 
@@ -260,16 +302,16 @@ describe('Arrow writer', () => {
       meta: { typeVersion: [0, 1], type: 'timeseries-multi', channel: 'ds/u/p' },
       fields: [timeField('time', [1000, 2000.5]), numberField('v', [1.5, null], { labels: { a: 'b' } }), stringField('s', ['x', 'y'])],
     });
-    const back = frameFromArrow(frameToArrow(original));
-    expect(frameToJSON(back)).toBe(frameToJSON(original));
+    const back = frameFromArrow(frameToArrow(checkFrame(original)));
+    expect(frameToJSON(back)).toBe(frameToJSON(checkFrame(original)));
   });
 
   it('writes the same bytes every time (every padding byte is set)', () => {
     const f = frame({ name: 'odd', fields: [stringField('s', ['a', 'bcd', null]), boolField('b', [true, false, true]), field('i', 'int8', Int8Array.from([1, 2, 3]))] });
-    const first = Buffer.from(frameToArrow(f));
+    const first = Buffer.from(frameToArrow(checkFrame(f)));
     for (let i = 0; i < 20; i++) {
       Buffer.allocUnsafe(1000).fill(0xab); // dirty the allocator's pool between encodes
-      expect(Buffer.compare(Buffer.from(frameToArrow(f)), first)).toBe(0);
+      expect(Buffer.compare(Buffer.from(frameToArrow(checkFrame(f))), first)).toBe(0);
     }
   });
 
@@ -350,11 +392,11 @@ describe('against output of the Go plugin SDK v0.299.0 (testdata/)', () => {
 
   it('our frame JSON is byte-identical to the Go SDK FrameToJSON of the same frame', () => {
     const goJSON = fs.readFileSync(path.join(testdata, 'go-sdk-v0.299.0-mixed.json'), 'utf8').trim();
-    expect(frameToJSON(mixedFrame())).toBe(goJSON);
+    expect(frameToJSON(checkFrame(mixedFrame()))).toBe(goJSON);
   });
 
   it("our Arrow file reads back with the same schema, metadata, values and nulls as the Go SDK's", () => {
-    const ours = tableFromIPC(frameToArrow(mixedFrame()));
+    const ours = tableFromIPC(frameToArrow(checkFrame(mixedFrame())));
     const go = tableFromIPC(fs.readFileSync(path.join(testdata, 'go-sdk-v0.299.0-mixed.arrow')));
     const describeTable = (t: Table) => ({
       metadata: [...t.schema.metadata.entries()].sort(),

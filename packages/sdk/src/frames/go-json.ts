@@ -1,12 +1,13 @@
 /**
  * JSON text for frame meta, field config and labels, shaped the way the Go SDK's encoder writes it:
- * struct keys in Go declaration order with Go's `omitempty` rules, map keys sorted, floats in Go's
- * shortest form, NaN/Inf config numbers as `null`. Hand-written because `JSON.stringify` keeps the
+ * struct keys in Go declaration order with Go's `omitempty` rules, map keys sorted, numbers as
+ * number-format.ts writes them. Hand-written because `JSON.stringify` keeps the
  * caller's key order, never sorts map keys, and cannot mark which strings Go escapes for HTML.
  * Keys Go does not know are kept (after the known ones) because Grafana's frontend reads them.
  * Facts: the Go SDK's own output, pinned by the golden tests.
  */
 import type { FieldConfig, FrameMeta } from './model';
+import { float64JSON, goConfFloat, goFloat, int64JSON } from './number-format';
 
 /**
  * Go's encoding/json (and jsoniter's WriteVal in its standard-library mode) escapes <, > and &
@@ -31,51 +32,6 @@ export function goString(s: string, style: GoJSONStyle): string {
   return style.html ? text.replace(HTML_CHARS, (c) => HTML_ESCAPES[c]) : text;
 }
 
-/**
- * A finite float64 as Go writes it: same shortest digits and exponent thresholds as JS, but Go
- * prints at least two exponent digits (`1e-07`) and keeps the sign of negative zero.
- */
-export function goFloat(v: number): string {
-  if (v === 0) return Object.is(v, -0) ? '-0' : '0';
-  const s = String(v);
-  return v > -1e-6 && v < 1e-6 ? padExponent(s) : s;
-}
-
-/** A float32 value (already widened to a double) in Go's shortest float32 form, e.g. `3.4028235e+38`. */
-export function goFloat32(v: number): string {
-  if (v === 0) return Object.is(v, -0) ? '-0' : '0';
-  for (let digits = 1; digits < 10; digits++) {
-    const candidate = Number(v.toPrecision(digits));
-    if (Math.fround(candidate) === v) return goFloat(candidate);
-  }
-  return goFloat(v);
-}
-
-function padExponent(s: string): string {
-  const e = s.indexOf('e');
-  if (e < 0 || s.length - e !== 3) return s; // "e-7" is 3 chars: one exponent digit
-  return `${s.slice(0, e + 2)}0${s.slice(e + 2)}`;
-}
-
-/**
- * Go's ConfFloat64 (config min/max, threshold values, range mappings): NaN/Inf as null, other values
- * printed with `%v`, i.e. shortest digits with an exponent when it is below -4 or at least 6
- * (`1e+06`, `1.5e-05`).
- */
-function confFloat(v: unknown): string {
-  if (typeof v !== 'number' || !Number.isFinite(v)) return 'null';
-  if (v === 0) return Object.is(v, -0) ? '-0' : '0';
-  // The usual case (e.g. an interval in ms) needs no exponent; a double in this range never prints as 1e+06.
-  const magnitude = Math.abs(v);
-  if (magnitude >= 1e-4 && magnitude < 1e6) return String(v);
-  const exponential = v.toExponential(); // shortest digits, e.g. "1.5e-5"
-  const e = exponential.indexOf('e');
-  const exp = Number(exponential.slice(e + 1));
-  if (exp >= -4 && exp < 6) return String(v);
-  const digits = exponential.slice(e + 2);
-  return `${exponential.slice(0, e + 2)}${digits.length < 2 ? '0' : ''}${digits}`;
-}
-
 /** Any JSON-able value as Go writes an `interface{}`: objects are maps, so their keys are sorted. */
 export function goAny(v: unknown, style: GoJSONStyle): string {
   if (v === null || v === undefined) return 'null';
@@ -83,9 +39,9 @@ export function goAny(v: unknown, style: GoJSONStyle): string {
     case 'string':
       return goString(v, style);
     case 'number':
-      return Number.isFinite(v) ? goFloat(v) : 'null';
+      return float64JSON(v);
     case 'bigint':
-      return v.toString();
+      return int64JSON(v);
     case 'boolean':
       return v ? 'true' : 'false';
     case 'object': {
@@ -207,7 +163,7 @@ const ENUM_SPECS: readonly KeySpec[] = [
 ];
 const TYPE_CONFIG_SPECS: readonly KeySpec[] = [['enum', isNil, structOf(() => ENUM_SPECS)]];
 const THRESHOLD_STEP_SPECS: readonly KeySpec[] = [
-  ['value', never, (v) => confFloat(v)],
+  ['value', never, (v) => goConfFloat(v)],
   ['color', emptyString, writeString],
   ['state', emptyString, writeString],
 ];
@@ -228,8 +184,8 @@ const MAPPING_RESULT_SPECS: readonly KeySpec[] = [
 ];
 const writeMappingResult: Write = structOf(() => MAPPING_RESULT_SPECS);
 const MAPPING_OPTION_SPECS: readonly KeySpec[] = [
-  ['from', isNil, (v) => confFloat(v)],
-  ['to', isNil, (v) => confFloat(v)],
+  ['from', isNil, (v) => goConfFloat(v)],
+  ['to', isNil, (v) => goConfFloat(v)],
   ['pattern', isNil, writeString],
   ['match', isNil, writeString],
   ['result', isNil, writeMappingResult],
@@ -265,9 +221,9 @@ export const FIELD_CONFIG_SPECS: readonly KeySpec[] = [
   ['unit', emptyString, writeString],
   ['decimals', isNil, writeAny],
   // An explicit null is kept (it is what a NaN/Inf min/max reads back as from Arrow or JSON).
-  ['min', isUndefined, (v) => confFloat(v)],
-  ['max', isUndefined, (v) => confFloat(v)],
-  ['interval', emptyNumber, (v) => confFloat(v)],
+  ['min', isUndefined, (v) => goConfFloat(v)],
+  ['max', isUndefined, (v) => goConfFloat(v)],
+  ['interval', emptyNumber, (v) => goConfFloat(v)],
   ['mappings', emptyList, listOf(writeMapping)],
   ['thresholds', isNil, structOf(() => THRESHOLDS_SPECS)],
   ['color', emptyMap, writeAny],

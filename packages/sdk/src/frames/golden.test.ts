@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { tableFromIPC, type Table } from 'apache-arrow';
-import { enumField, field, frame, frameFromArrow, frameToArrow, frameToJSON, numberField, stringField, type Frame } from './index';
+import { checkFrame, enumField, field, frame, frameFromArrow, frameToArrow, frameToJSON, numberField, stringField, type Frame } from './index';
 
 const goldenDir = path.join(__dirname, 'testdata', 'sdk-golden');
 
@@ -151,7 +151,7 @@ function arrowPayloads(name: string): Buffer[] {
 
 describe('Go SDK golden: all_types', () => {
   it('our Arrow file for the all-types frame reads back exactly like all_types.golden.arrow', () => {
-    const ours = frameToArrow(allTypesFrame());
+    const ours = frameToArrow(checkFrame(allTypesFrame()));
     const golden = readGolden('all_types.golden.arrow');
     expect(Buffer.from(ours.subarray(0, 6)).toString()).toBe('ARROW1');
     expect(Buffer.from(ours.subarray(ours.length - 6)).toString()).toBe('ARROW1');
@@ -164,7 +164,7 @@ describe('Go SDK golden: all_types', () => {
   });
 
   it('our frame JSON for the all-types frame is byte-identical to all_types.golden.json', () => {
-    const ours = frameToJSON(allTypesFrame(), 'all');
+    const ours = frameToJSON(checkFrame(allTypesFrame()), 'all');
     const golden = readGolden('all_types.golden.json').toString('utf8');
     // Bytes, not only parsed values: int64/uint64 digits, float32 and exponent forms, the HTML-safe
     // escapes of "<", ">" and "&" that encoding/json writes, key order and compact layout all agree.
@@ -175,8 +175,8 @@ describe('Go SDK golden: all_types', () => {
 
   it('schema-only and data-only JSON are the two halves of the full JSON', () => {
     const golden = JSON.parse(readGolden('all_types.golden.json').toString('utf8'));
-    expect(JSON.parse(frameToJSON(allTypesFrame(), 'schema'))).toEqual({ schema: golden.schema });
-    expect(JSON.parse(frameToJSON(allTypesFrame(), 'data'))).toEqual({ data: golden.data });
+    expect(JSON.parse(frameToJSON(checkFrame(allTypesFrame()), 'schema'))).toEqual({ schema: golden.schema });
+    expect(JSON.parse(frameToJSON(checkFrame(allTypesFrame()), 'data'))).toEqual({ data: golden.data });
   });
 
   it('the golden Arrow file decodes into a frame that re-encodes to the same JSON as the Go SDK', () => {
@@ -225,7 +225,7 @@ describe('Go SDK golden: DataResponse frame JSON (.jsonc)', () => {
 
   it('single-json-frame.golden.jsonc: a frame built in code', () => {
     const built = frame({ name: 'Frame One', fields: [numberField('Single float64', [8.26, 8.7, 14.82, 10.07, 8.52], { config: { unit: 'Percent' } })] });
-    expect([JSON.parse(frameToJSON(built))]).toEqual(jsoncBody('single-json-frame.golden.jsonc').frames);
+    expect([JSON.parse(frameToJSON(checkFrame(built)))]).toEqual(jsoncBody('single-json-frame.golden.jsonc').frames);
   });
 
   it('single-json-framer.golden.jsonc: two frames built in code', () => {
@@ -233,6 +233,6 @@ describe('Go SDK golden: DataResponse frame JSON (.jsonc)', () => {
       frame({ name: 'Frame One', fields: [numberField('A', [1, 2, 3])] }),
       frame({ name: 'Frame Two', fields: [numberField('B', [4])] }),
     ];
-    expect(built.map((f) => JSON.parse(frameToJSON(f)))).toEqual(jsoncBody('single-json-framer.golden.jsonc').frames);
+    expect(built.map((f) => JSON.parse(frameToJSON(checkFrame(f))))).toEqual(jsoncBody('single-json-framer.golden.jsonc').frames);
   });
 });

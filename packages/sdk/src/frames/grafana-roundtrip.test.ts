@@ -9,7 +9,7 @@
  */
 import * as path from 'node:path';
 import type { DataFrame, DataFrameJSON, Field as GrafanaField } from '@grafana/data';
-import { boolField, enumField, field, frame, frameToJSON, numberField, stringField, timesFromMillis, type Frame } from './index';
+import { boolField, checkFrame, enumField, field, frame, frameToJSON, numberField, stringField, timesFromMillis, type Frame } from './index';
 
 const grafanaDist = path.dirname(require.resolve('@grafana/data'));
 const { dataFrameFromJSON } = require(path.join(grafanaDist, 'dataframe/DataFrameJSON.cjs')) as {
@@ -22,7 +22,7 @@ const { StreamingDataFrame } = require(path.join(grafanaDist, 'dataframe/Streami
 };
 
 const T0 = 1_700_000_000_000; // epoch ms
-const packet = (f: Frame, include: 'all' | 'schema' | 'data') => JSON.parse(frameToJSON(f, include)) as DataFrameJSON;
+const packet = (f: Frame, include: 'all' | 'schema' | 'data') => JSON.parse(frameToJSON(checkFrame(f), include)) as DataFrameJSON;
 const byName = (df: DataFrame, name: string) => df.fields.find((f: GrafanaField) => f.name === name)!;
 
 function seriesFrame(startMs: number, values: number[]): Frame {

@@ -13,27 +13,31 @@
  */
 import { FrameError } from './errors';
 import { FIELD_TYPES } from './field-types';
-import { GO_JSON, fieldConfigToGoJSON, goFloat, goFloat32, goString, labelsToGoJSON, metaToGoJSON } from './go-json';
-import type { Field, Frame, FrameInclude } from './model';
-import { frameRowCount, isNullAt, validateFrame } from './validate';
+import { GO_JSON, fieldConfigToGoJSON, goString, labelsToGoJSON, metaToGoJSON } from './go-json';
+import type { Field, FrameInclude } from './model';
+import { floatEntity, goFloat, goFloat32, int64JSON, needsGoDigits, printsAsGo, type FloatEntity } from './number-format';
+import { millisFromNanos } from './time-units';
+import { frameRowCount, isNullAt, requireChecked, type CheckedFrame } from './validate';
 
-export function frameToJSON(frame: Frame, include: FrameInclude = 'all'): string {
+/** A checked frame (see checkFrame) as frame JSON text. */
+export function frameToJSON(frame: CheckedFrame, include: FrameInclude = 'all'): string {
   if (include !== 'all' && include !== 'schema' && include !== 'data') {
     throw new FrameError(`unknown frame JSON include mode ${JSON.stringify(include)} (expected all, schema or data)`);
   }
-  validateFrame(frame);
+  requireChecked(frame, 'frameToJSON');
   if (include === 'schema') return `{"schema":${schemaJSON(frame)}}`;
   if (include === 'data') return `{"data":${dataJSON(frame)}}`;
   return `{"schema":${schemaJSON(frame)},"data":${dataJSON(frame)}}`;
 }
 
-export function frameToJSONBytes(frame: Frame, include: FrameInclude = 'all'): Buffer {
+/** A checked frame (see checkFrame) as frame JSON, UTF-8 encoded. */
+export function frameToJSONBytes(frame: CheckedFrame, include: FrameInclude = 'all'): Buffer {
   return Buffer.from(frameToJSON(frame, include), 'utf8');
 }
 
 // ---------------------------------------------------------------- schema
 
-export function schemaJSON(frame: Frame): string {
+function schemaJSON(frame: CheckedFrame): string {
   const parts: string[] = [];
   // Names go through jsoniter's WriteString in Go: no HTML escaping (meta does get it).
   if (frame.name) parts.push(`"name":${JSON.stringify(frame.name)}`);
@@ -55,11 +59,7 @@ function fieldSchemaJSON(field: Field): string {
 
 // ---------------------------------------------------------------- data
 
-interface EntityLookup {
-  NaN?: number[];
-  Inf?: number[];
-  NegInf?: number[];
-}
+type EntityLookup = Partial<Record<FloatEntity, number[]>>;
 
 /** What a column writer reports besides its text. */
 interface ColumnExtras {
@@ -67,7 +67,7 @@ interface ColumnExtras {
   nanos?: Float64Array;
 }
 
-export function dataJSON(frame: Frame): string {
+function dataJSON(frame: CheckedFrame): string {
   const rows = frameRowCount(frame);
   const columns: string[] = new Array(frame.fields.length);
   let entities: (EntityLookup | undefined)[] | undefined;
@@ -105,7 +105,7 @@ function columnJSON(field: Field, rows: number, extras: ColumnExtras): string {
     case 'int64':
     case 'uint64':
       // The native join prints every bigint's exact digits.
-      return hasNulls ? genericColumn(field, rows, (v) => (v as bigint).toString()) : `[${(field.values as BigInt64Array).join(',')}]`;
+      return hasNulls ? genericColumn(field, rows, (v) => int64JSON(v as bigint)) : `[${(field.values as BigInt64Array).join(',')}]`;
     case 'bool':
       return genericColumn(field, rows, (v) => (v ? 'true' : 'false'));
     case 'string':
@@ -150,8 +150,7 @@ function float64Column(field: Field, rows: number, extras: ColumnExtras): string
   const valid = field.nullable === true ? field.valid : undefined;
   let special = false;
   for (let i = 0; i < rows; i++) {
-    const v = values[i];
-    if (v - v !== 0 || (v < 1e-6 && v > -1e-6 && (v !== 0 || 1 / v < 0))) {
+    if (!printsAsGo(values[i])) {
       special = true;
       break;
     }
@@ -165,11 +164,8 @@ function float64Column(field: Field, rows: number, extras: ColumnExtras): string
     if (valid !== undefined && valid[i] === 0) plain[i] = null;
     else if (v - v !== 0) {
       plain[i] = null;
-      entities ??= {};
-      if (v !== v) (entities.NaN ??= []).push(i);
-      else if (v > 0) (entities.Inf ??= []).push(i);
-      else (entities.NegInf ??= []).push(i);
-    } else if (v < 1e-6 && v > -1e-6 && (v !== 0 || 1 / v < 0)) {
+      ((entities ??= {})[floatEntity(v)] ??= []).push(i);
+    } else if (needsGoDigits(v)) {
       return floatColumnSlow(field, rows, extras, goFloat);
     }
   }
@@ -191,45 +187,17 @@ function floatColumnSlow(field: Field, rows: number, extras: ColumnExtras, forma
 /** NaN/±Inf are null in values and listed by row in `entities`; other values use `format`. */
 function specialFloat(v: number, row: number, extras: ColumnExtras, format: (v: number) => string): string {
   if (v - v === 0) return format(v);
-  const e = (extras.entities ??= {});
-  if (v !== v) (e.NaN ??= []).push(row);
-  else if (v > 0) (e.Inf ??= []).push(row);
-  else (e.NegInf ??= []).push(row);
+  ((extras.entities ??= {})[floatEntity(v)] ??= []).push(row);
   return 'null';
 }
 
-// 2^32 = 4294 * 10^6 + 967296 (see timesFromMillis).
-/**
- * Nanosecond times -> epoch ms (floored, like Go's UnixMilli) and the remaining nanoseconds, from
- * the two 32-bit words of each int64 with exact double arithmetic: no BigInt per row.
- */
+/** Times as epoch ms (integers below 2^53 print as plain digits) plus `nanos` for sub-millisecond rests. */
 function timeColumn(field: Field, rows: number, extras: ColumnExtras): string {
-  const ns = field.values as BigInt64Array;
-  const lo = new Uint32Array(ns.buffer, ns.byteOffset, rows * 2);
-  const hi = new Int32Array(ns.buffer, ns.byteOffset, rows * 2);
   const valid = field.nullable === true ? field.valid : undefined;
-  const millis = new Float64Array(rows);
-  let nanos: Float64Array | undefined;
-  for (let i = 0; i < rows; i++) {
-    if (valid !== undefined && valid[i] === 0) continue; // written as null below
-    const h = hi[2 * i + 1];
-    const r = h * 967296 + lo[2 * i]; // |r| < 2^52, exact
-    let q = Math.floor(r / 1e6);
-    let rem = r - q * 1e6;
-    if (rem < 0) {
-      q -= 1;
-      rem += 1e6;
-    } else if (rem >= 1e6) {
-      q += 1;
-      rem -= 1e6;
-    }
-    millis[i] = h * 4294 + q;
-    if (rem !== 0) (nanos ??= new Float64Array(rows))[i] = rem;
-  }
+  const { millis, nanos } = millisFromNanos(field.values as BigInt64Array, rows, valid);
   if (nanos) extras.nanos = nanos;
-  // Integers below 2^53 print as plain digits; a packed double array is JSON.stringify's fast case.
+  // A packed double array is JSON.stringify's fast case.
   const plain: (number | null)[] = Array.from(millis);
   if (valid !== undefined) for (let i = 0; i < rows; i++) if (valid[i] === 0) plain[i] = null;
   return JSON.stringify(plain);
-
 }

@@ -2,10 +2,10 @@
  * The time-series packet writer must be indistinguishable from the general frame-JSON writer: every
  * case here is compared byte for byte with frameToJSONBytes of the equivalent frame.
  */
-import { frame, frameToJSONBytes, numberField, timeField, timeSeriesDataJSONBytes } from './index';
+import { checkFrame, frame, frameToJSONBytes, numberField, timeField, timeSeriesDataJSONBytes } from './index';
 
 function viaFrame(timesMs: number[], columns: number[][]): Buffer {
-  return frameToJSONBytes(frame({ fields: [timeField('time', timesMs), ...columns.map((c, i) => numberField(`s${i}`, Float64Array.from(c)))] }), 'data');
+  return frameToJSONBytes(checkFrame(frame({ fields: [timeField('time', timesMs), ...columns.map((c, i) => numberField(`s${i}`, Float64Array.from(c)))] })), 'data');
 }
 
 function expectSameBytes(timesMs: number[], columns: number[][]): void {

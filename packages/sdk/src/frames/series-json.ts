@@ -13,9 +13,9 @@
  */
 import { numberField, timeField, frame } from './builders';
 import { frameToJSONBytes } from './json';
-
-/** The largest |epoch ms| a nanosecond time column can hold (see timesFromMillis). */
-const MAX_TIME_MS = 9.2e12;
+import { printsAsGo } from './number-format';
+import { isFrameTimeMs } from './time-units';
+import { checkFrame, checkedByConstruction } from './validate';
 
 /**
  * `{"data":{"values":[[times…],[column 0…],…]}}` for the first `rows` entries of `timesMs` (epoch
@@ -27,7 +27,7 @@ export function timeSeriesDataJSONBytes(timesMs: ArrayLike<number>, columns: rea
   for (let row = 0; row < rows; row++) {
     const t = timesMs[row];
     // Whole, representable milliseconds print as plain integers; anything else needs the nanos/limits logic.
-    if (!Number.isInteger(t) || t > MAX_TIME_MS || t < -MAX_TIME_MS) return generalEncoding(timesMs, columns, rows);
+    if (!Number.isInteger(t) || !isFrameTimeMs(t)) return generalEncoding(timesMs, columns, rows);
     out += row === 0 ? `${t}` : `,${t}`;
   }
   out += ']';
@@ -38,7 +38,7 @@ export function timeSeriesDataJSONBytes(timesMs: ArrayLike<number>, columns: rea
     for (let row = 0; row < rows; row++) {
       const v = column[row];
       // Same test as the general float64 writer's fast path: anything but plain finite digits goes there.
-      if (v - v !== 0 || (v < 1e-6 && v > -1e-6 && (v !== 0 || 1 / v < 0))) return generalEncoding(timesMs, columns, rows);
+      if (!printsAsGo(v)) return generalEncoding(timesMs, columns, rows);
       out += row === 0 ? `${v}` : `,${v}`;
     }
     out += ']';
@@ -50,5 +50,8 @@ export function timeSeriesDataJSONBytes(timesMs: ArrayLike<number>, columns: rea
 function generalEncoding(timesMs: ArrayLike<number>, columns: readonly ArrayLike<number>[], rows: number): Buffer {
   const head = (values: ArrayLike<number>) => Float64Array.from({ length: Math.min(rows, values.length) }, (_, i) => values[i]);
   const fields = [timeField('time', head(timesMs)), ...columns.map((column, i) => numberField(`v${i}`, head(column)))];
-  return frameToJSONBytes(frame({ fields }), 'data');
+  // Inputs shorter than `rows` make fields of different lengths: only then is there anything to check.
+  const short = timesMs.length < rows || columns.some((column) => column.length < rows);
+  const built = frame({ fields });
+  return frameToJSONBytes(short ? checkFrame(built) : checkedByConstruction(built), 'data');
 }

@@ -1,17 +1,95 @@
 /**
  * Checks a frame before it is encoded, so a bad frame is a clear FrameError naming the field,
- * never corrupt Arrow bytes or JSON that Grafana rejects.
+ * never corrupt Arrow bytes or JSON that Grafana rejects. `checkFrame` is the only way to a
+ * CheckedFrame, and the encoders take nothing else: a frame is checked once and never encoded unchecked.
  */
 import { FrameError } from './errors';
 import { FIELD_TYPES, isFieldType, typedArrayTag } from './field-types';
-import type { Field, Frame } from './model';
+import type { Field, Frame, FrameMeta } from './model';
+
+declare const CHECKED: unique symbol;
+
+/**
+ * A frame that passed `checkFrame`, the only input the encoders take. It is a snapshot of the frame's
+ * name, refId, meta and field list; the field objects and their columns are shared with the frame it
+ * was made from (not copied), so change none of them afterwards: check the changed frame again.
+ */
+export type CheckedFrame = Frame & { readonly [CHECKED]: true };
+
+/**
+ * Marks the runtime form of a CheckedFrame, on its prototype: a spread copy (`{ ...checked }`) does not
+ * carry it. A registered symbol, so a frame checked by another copy of the SDK in the same process (a
+ * bundle holding both its CommonJS and ES module builds) still counts as checked.
+ */
+const CHECKED_MARK = Symbol.for('@tributary/grafana-backend-sdk:checked-frame');
+
+/** The runtime form of a CheckedFrame; only this module creates one. */
+class CheckedFrameRecord implements Frame {
+  readonly name: string | undefined;
+  readonly refId: string | undefined;
+  readonly meta: FrameMeta | undefined;
+  readonly fields: Field[];
+
+  constructor(frame: Frame, refId: string | undefined) {
+    this.name = frame.name;
+    this.refId = refId;
+    this.meta = frame.meta;
+    // A copy, so fields added to or removed from the caller's list later do not change this frame.
+    this.fields = frame.fields.slice();
+  }
+}
+Object.defineProperty(CheckedFrameRecord.prototype, CHECKED_MARK, { value: true });
+
+function isChecked(frame: unknown): boolean {
+  return typeof frame === 'object' && frame !== null && (frame as Record<symbol, unknown>)[CHECKED_MARK] === true;
+}
+
+/** True for a frame `checkFrame` returned. */
+export function isCheckedFrame(frame: unknown): frame is CheckedFrame {
+  return isChecked(frame);
+}
+
+/**
+ * Checks a frame and returns it as a CheckedFrame; throws FrameError naming the field for a frame that
+ * cannot be encoded. A frame that is already checked is returned as is, at no cost.
+ */
+export function checkFrame(frame: Frame): CheckedFrame {
+  if (isChecked(frame)) return frame as CheckedFrame;
+  assertValidFrame(frame);
+  return new CheckedFrameRecord(frame, frame.refId) as unknown as CheckedFrame;
+}
+
+/**
+ * `checkFrame`, with `refId` filled in when the frame has none (a response's frames carry their
+ * query's refId); an already checked frame gets it without being checked again.
+ */
+export function checkFrameForQuery(frame: Frame, refId: string): CheckedFrame {
+  if (frame?.refId) return checkFrame(frame);
+  if (!isChecked(frame)) assertValidFrame(frame);
+  return new CheckedFrameRecord(frame, refId) as unknown as CheckedFrame;
+}
+
+/**
+ * For the SDK's own builders whose output is valid by construction (columns they allocated themselves,
+ * of one length): the CheckedFrame without running the checks.
+ */
+export function checkedByConstruction(frame: Frame): CheckedFrame {
+  return new CheckedFrameRecord(frame, frame.refId) as unknown as CheckedFrame;
+}
+
+/** The encoders' guard: a frame that did not come from `checkFrame` (e.g. from JavaScript or a cast) is refused. */
+export function requireChecked(frame: CheckedFrame, encoder: string): void {
+  if (!isChecked(frame)) {
+    throw new FrameError(`${encoder} takes a checked frame: pass the frame through checkFrame() first`);
+  }
+}
 
 /** Number of rows, taken from the first field (0 for a frame without fields). */
 export function frameRowCount(frame: Frame): number {
   return frame.fields.length === 0 ? 0 : frame.fields[0].values.length;
 }
 
-export function validateFrame(frame: Frame): void {
+function assertValidFrame(frame: Frame): void {
   if (!frame || typeof frame !== 'object') throw new FrameError('frame must be an object');
   if (!Array.isArray(frame.fields)) throw new FrameError('frame.fields must be an array');
   const frameName = frame.name ? `frame "${frame.name}"` : 'frame';

@@ -1,19 +1,23 @@
 /** pluginv2.Data: QueryData (unary) and QueryChunkedData (server stream, one message per frame). */
 import type * as grpc from '@grpc/grpc-js';
-import type { DataResponse } from '../types';
-import type {
-  WireDataResponse,
-  WireQueryChunkedDataResponse,
-  WireQueryDataRequest,
-  WireQueryDataResponse,
-} from '../wire/messages';
+import type { DataResponse, ErrorSource } from '../types';
+import {
+  chunk,
+  encodeDataResponse,
+  encodeFrame,
+  formatOf,
+  type WireDataResponse,
+  type WireQueryChunkedDataResponse,
+  type WireQueryDataRequest,
+  type WireQueryDataResponse,
+} from '../wire/convert';
 import { isEncodedFrame } from '../workers/encoded-frame';
-import { DEFAULT_MAX_RESPONSE_BYTES, ENVELOPE_RESERVE, capResponseSize, encodeDataResponse, encodeFrame, tooLargeMessage } from './encode';
-import { formatOf, runQueries } from './query-pipeline';
+import { DEFAULT_MAX_RESPONSE_BYTES, ENVELOPE_RESERVE, capResponseSize, tooLargeMessage } from './encode';
+import { runQueries } from './query-pipeline';
 import { endWhenSettled, errorMessage, trackCall, unaryHandler, type HandlerRuntime } from './runtime';
 
 export function queryDataHandler(rt: HandlerRuntime): grpc.handleUnaryCall<WireQueryDataRequest, WireQueryDataResponse> {
-  return unaryHandler(rt, 'queryData', async (request, signal) => {
+  return unaryHandler(rt, 'queryData', 'QueryData', async (request, signal, active) => {
     const format = formatOf(request);
     const { answers, release } = await runQueries(rt, request, signal, 'QueryData');
     try {
@@ -21,10 +25,10 @@ export function queryDataHandler(rt: HandlerRuntime): grpc.handleUnaryCall<WireQ
       for (const [refId, answer] of answers) responses[refId] = encodeDataResponse(refId, answer, format);
       const cut = capResponseSize(responses, rt.maxResponseBytes);
       if (cut.length) rt.logger.warn('query results too large for one response; replaced with errors', { refIds: cut.join(',') });
-      for (const response of Object.values(responses)) rt.metrics.queryAnswered(response.status ?? 200);
+      active.queries = Object.entries(responses).map(([refId, r]) => ({ refId, status: r.status ?? 200, errorSource: r.errorSource as ErrorSource | undefined }));
       return { responses };
     } finally {
-      // After grpc-js has serialized the response (its callback runs in this same tick).
+      // After grpc-js has serialized the response: its callback runs as the middleware chain unwinds, in microtasks, before any setImmediate.
       setImmediate(release);
     }
   });
@@ -52,37 +56,37 @@ export function queryChunkedDataHandler(
       for (const [refId, answer] of answers) {
         const encoded = encodeDataResponse(refId, { ...answer, frames: [] }, format);
         const status = encoded.status ?? 200;
-        rt.metrics.queryAnswered(status);
+        (active.queries ??= []).push({ refId, status, errorSource: encoded.errorSource as ErrorSource | undefined });
         if (answer.error || status >= 400) {
-          await send({ refId, status, error: encoded.error ?? '', errorSource: encoded.errorSource ?? 'plugin', format });
+          await send(chunk.error(refId, status, encoded.error ?? '', encoded.errorSource ?? 'plugin', format));
         }
         const frames = answer.frames ?? [];
-        if (!frames.length && !answer.error && status < 400) await send({ refId, status, format });
+        if (!frames.length && !answer.error && status < 400) await send(chunk.empty(refId, status, format));
         for (let i = 0; i < frames.length; i++) {
           const frame = frames[i];
           let bytes: Uint8Array;
           try {
             bytes = isEncodedFrame(frame) ? frame.bytes : encodeFrame(frame, refId, format);
           } catch (err) {
-            await send({ refId, status: 500, error: `query ${refId}: frame ${i} cannot be encoded: ${errorMessage(err)}`, errorSource: 'plugin', format });
+            await send(chunk.error(refId, 500, `query ${refId}: frame ${i} cannot be encoded: ${errorMessage(err)}`, 'plugin', format));
             continue;
           }
           if (bytes.byteLength > limit) {
-            await send({ refId, status: 413, error: tooLargeMessage(refId, bytes.byteLength, rt.maxResponseBytes), errorSource: 'plugin', format });
+            await send(chunk.error(refId, 413, tooLargeMessage(refId, bytes.byteLength, rt.maxResponseBytes), 'plugin', format));
             continue;
           }
-          await send({ refId, frameId: `${refId}/${i}`, frame: bytes, status: 200, format });
+          await send(chunk.frame(refId, i, bytes, format));
         }
       }
     };
-    const work = (async () => {
+    const work = async (): Promise<void> => {
       const { answers, release } = await runQueries(rt, request, active.signal, 'QueryChunkedData');
       try {
         await sendChunks(answers);
       } finally {
         release();
       }
-    })();
+    };
     endWhenSettled(active, call, 'QueryChunkedData', work);
   };
 }

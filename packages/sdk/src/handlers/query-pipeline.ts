@@ -7,17 +7,14 @@
 import { estimatedBytes } from '../admission/cost';
 import { admitToResponse, type CostedQuery } from '../admission/response-budget';
 import type { DataResponse, DataSourceInstance, RequestContext, TypedDataQuery } from '../types';
-import type { WireFormat, WireQueryDataRequest } from '../wire/messages';
+import { decodeDataQueries, decodeHeaders, formatOf, type WireQueryDataRequest } from '../wire/convert';
+import type { WireFormat } from '../wire/messages';
 import { unimplemented } from '../wire/grpc-error';
 import type { FrameTaskRunner } from '../workers/frame-task';
 import { ENVELOPE_RESERVE } from './encode';
-import { decodeDataQuery, executeBatch, executeQuery, failure, prepareQuery, queryCostOf } from './query-runner';
+import { executeBatch, executeQuery, failure, prepareQuery, queryCostOf } from './query-runner';
 import { requestContext, resolveInstance, type HandlerRuntime } from './runtime';
 
-
-export function formatOf(request: WireQueryDataRequest): WireFormat {
-  return request.format === 'JSON' ? 'JSON' : 'ARROW';
-}
 
 /** Runs frame tasks in the worker pool when the query is heavy (or of unknown size), inline otherwise. */
 function frameTaskRunner(rt: HandlerRuntime, refId: string, format: WireFormat, bytes: number | undefined): FrameTaskRunner {
@@ -48,7 +45,7 @@ export async function runQueries(
   method: string,
 ): Promise<QueryAnswers> {
   const resolved = await resolveInstance(rt, request.pluginContext);
-  const queries = (request.queries ?? []).map(decodeDataQuery);
+  const queries = decodeDataQueries(request);
   const answers = new Map<string, DataResponse>();
   if (!resolved.ok) {
     for (const q of queries) answers.set(q.refId, failure(resolved.settingsError.message, 400));
@@ -90,7 +87,7 @@ export async function runQueries(
     }
 
     // 4. Run the admitted queries: in one call for a batching datasource, else concurrently.
-    const headers = { ...(request.headers ?? {}) };
+    const headers = decodeHeaders(request.headers);
     if (typeof instance.queryData === 'function') {
       const ctx: RequestContext = requestContext(rt, pluginContext, signal, { endpoint: method }, headers);
       ctx.frameTasks = frameTaskRunner(rt, '', format, reserveBytes);

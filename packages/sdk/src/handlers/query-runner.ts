@@ -13,21 +13,11 @@ import {
   type RequestContext,
   type TypedDataQuery,
 } from '../types';
-import type { WireDataQuery, WireFormat } from '../wire/messages';
-import { USER_ERROR_STATUS, errorSourceForStatus } from './error-source';
+import type { WireFormat } from '../wire/messages';
+import { USER_ERROR_STATUS, errorSourceForStatus } from '../middleware/error-source';
+import { logThrown } from '../middleware/recovery';
 import { CLIENT_CANCELLED, errorMessage } from './runtime';
 import { timeRangeFailure } from './time-range';
-
-export function decodeDataQuery(wire: WireDataQuery): DataQuery {
-  return {
-    refId: wire.refId ?? '',
-    queryType: wire.queryType ?? '',
-    maxDataPoints: Number(wire.maxDataPoints ?? 0),
-    intervalMS: Number(wire.intervalMS ?? 0),
-    timeRange: { from: Number(wire.timeRange?.fromEpochMS ?? 0), to: Number(wire.timeRange?.toEpochMS ?? 0) },
-    json: wire.json ?? new Uint8Array(0),
-  };
-}
 
 /** One refId's error answer; the source follows the SDK's rules (error-source.ts) unless given. */
 export function failure(message: string, status: number, errorSource: ErrorSource = errorSourceForStatus(status)): DataResponse {
@@ -109,7 +99,7 @@ export async function executeBatch(
   try {
     returned = await instance.queryData!(queries, ctx);
   } catch (err) {
-    if (!ctx.signal.aborted && !(err instanceof QueryError)) ctx.logger.error('queryData failed', { error: err, stack: (err as Error)?.stack });
+    if (!ctx.signal.aborted && !(err instanceof QueryError)) logThrown(ctx.logger, 'queryData', err);
     for (const q of queries) answers.set(q.refId, thrownFailure(q.refId, err, ctx));
     return answers;
   }
@@ -133,7 +123,7 @@ export async function executeQuery(
     }
     return response;
   } catch (err) {
-    if (!ctx.signal.aborted && !(err instanceof QueryError)) ctx.logger.error('query failed', { error: err, stack: (err as Error)?.stack });
+    if (!ctx.signal.aborted && !(err instanceof QueryError)) logThrown(ctx.logger, 'query', err);
     return thrownFailure(query.refId, err, ctx);
   }
 }

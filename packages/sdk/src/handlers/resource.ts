@@ -1,25 +1,22 @@
 /** pluginv2.Resource/CallResource: a streamed HTTP-like answer (status + headers first, then body). */
 import type * as grpc from '@grpc/grpc-js';
-import type { CallResourceRequest, ResourceResponseWriter } from '../types';
-import type { WireCallResourceRequest, WireCallResourceResponse, WireStringList } from '../wire/messages';
+import type { ResourceResponseWriter } from '../types';
+import {
+  decodeResourceRequest,
+  encodeResourceHeaders,
+  resourceBody,
+  resourceHead,
+  type WireCallResourceRequest,
+  type WireCallResourceResponse,
+  type WireHeaders,
+} from '../wire/convert';
+import { logThrown } from '../middleware/recovery';
 import { unimplemented } from '../wire/grpc-error';
 import { endWhenSettled, errorMessage, requestContext, resolveInstance, trackCall, type HandlerRuntime } from './runtime';
 
-function toBytes(chunk: Uint8Array | string): Buffer {
-  return typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-}
-
-function wireHeaders(headers: Record<string, string | string[]> | undefined): Record<string, WireStringList> {
-  const out: Record<string, WireStringList> = {};
-  for (const [key, value] of Object.entries(headers ?? {})) {
-    out[key] = { values: (Array.isArray(value) ? value : [value]).map(String) };
-  }
-  return out;
-}
-
 /** Buffers the head until the first body chunk (or end) so status and headers travel in message one. */
 class ResponseWriter implements ResourceResponseWriter {
-  private head?: { code: number; headers: Record<string, WireStringList> };
+  private head?: { code: number; headers: WireHeaders };
   private headSent = false;
   ended = false;
 
@@ -40,17 +37,17 @@ class ResponseWriter implements ResourceResponseWriter {
     if (!Number.isInteger(status) || status < 100 || status > 599) {
       throw new Error(`invalid HTTP status ${status}: must be an integer from 100 to 599`);
     }
-    this.head = { code: status, headers: wireHeaders(headers) };
+    this.head = { code: status, headers: encodeResourceHeaders(headers) };
   }
 
   write(chunk: Uint8Array | string): void {
     if (this.ended) throw new Error('write after end');
-    this.flush(toBytes(chunk));
+    this.flush(chunk);
   }
 
   end(chunk?: Uint8Array | string): void {
     if (this.ended) return;
-    if (chunk !== undefined || !this.headSent) this.flush(chunk === undefined ? undefined : toBytes(chunk));
+    if (chunk !== undefined || !this.headSent) this.flush(chunk);
     this.ended = true;
   }
 
@@ -59,28 +56,15 @@ class ResponseWriter implements ResourceResponseWriter {
     this.end(JSON.stringify(value));
   }
 
-  private flush(body: Buffer | undefined): void {
+  private flush(body: Uint8Array | string | undefined): void {
     if (!this.headSent) {
       const head = this.head ?? { code: 200, headers: {} };
       this.headSent = true;
-      this.send({ code: head.code, headers: head.headers, body });
+      this.send(resourceHead(head.code, head.headers, body));
       return;
     }
-    if (body && body.length) this.send({ body });
+    if (body !== undefined && body.length) this.send(resourceBody(body));
   }
-}
-
-function decodeRequest(wire: WireCallResourceRequest, pluginContext: CallResourceRequest['pluginContext']): CallResourceRequest {
-  const headers: Record<string, string[]> = {};
-  for (const [key, list] of Object.entries(wire.headers ?? {})) headers[key] = [...(list?.values ?? [])];
-  return {
-    pluginContext,
-    path: wire.path ?? '',
-    method: wire.method ?? '',
-    url: wire.url ?? '',
-    headers,
-    body: wire.body ?? new Uint8Array(0),
-  };
 }
 
 export function callResourceHandler(
@@ -91,7 +75,7 @@ export function callResourceHandler(
     const writer = new ResponseWriter((message) => {
       if (!call.cancelled && !call.destroyed) call.write(message);
     });
-    const work = (async () => {
+    const work = async (): Promise<void> => {
       const resolved = await resolveInstance(rt, call.request.pluginContext);
       if (!resolved.ok) {
         writer.json(400, { message: resolved.settingsError.message });
@@ -101,12 +85,12 @@ export function callResourceHandler(
       try {
         const instance = lease.instance;
         if (typeof instance.callResource !== 'function') throw unimplemented('CallResource');
-        const request = decodeRequest(call.request, pluginContext);
+        const request = decodeResourceRequest(call.request, pluginContext);
         const ctx = requestContext(rt, pluginContext, active.signal, { endpoint: 'CallResource', path: request.path });
         try {
           await instance.callResource(request, writer, ctx);
         } catch (err) {
-          ctx.logger.error('resource handler failed', { error: err, stack: (err as Error)?.stack });
+          logThrown(ctx.logger, 'resource', err);
           // Before the head went out we can still answer properly; after it, the body just ends.
           if (!writer.committed) writer.json(500, { message: `resource ${request.path} failed: ${errorMessage(err)}` });
         }
@@ -115,7 +99,7 @@ export function callResourceHandler(
       } finally {
         lease.release();
       }
-    })();
+    };
     endWhenSettled(active, call, 'CallResource', work);
   };
 }

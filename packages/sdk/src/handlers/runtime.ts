@@ -3,18 +3,18 @@ import type * as grpc from '@grpc/grpc-js';
 import type { EventEmitter } from 'node:events';
 import type { CallKind, CallTracker } from '../host/calls';
 import type { HclogLogger } from '../log/logger';
-import type { Endpoint, RequestOutcome, SdkMetrics } from '../metrics/sdk-metrics';
+import type { SdkMetrics } from '../metrics/sdk-metrics';
+import type { Chain } from '../middleware/chain';
+import type { CallIdentity, CallResult, Endpoint, PluginCall, QueryAnswer } from '../middleware/types';
 import { InstanceLimitError, InstanceManager, MissingSettingsError, type InstanceLease } from '../instances/manager';
-import { decodeSettingsShell } from '../instances/settings';
 import {
   SettingsError,
-  type DataSourceInstanceSettings,
   type PluginContext,
   type PluginDefinition,
   type RequestContext,
   type RunMode,
 } from '../types';
-import type { WirePluginContext } from '../wire/messages';
+import { decodePluginContext, type WirePluginContext } from '../wire/convert';
 import type { MemoryBudget } from '../admission/memory-budget';
 import type { FrameWorkerPool } from '../workers/pool';
 import { grpcError, pluginFailure, type GrpcError } from '../wire/grpc-error';
@@ -34,24 +34,8 @@ export interface HandlerRuntime {
   frameWorkers?: FrameWorkerPool;
   /** Frame tasks of queries estimated below this many bytes run inline (a thread hop costs more). */
   inlineBelowBytes: number;
-}
-
-export function decodePluginContext(
-  wire: WirePluginContext | null | undefined,
-  settings?: DataSourceInstanceSettings,
-): PluginContext {
-  const ds = wire?.dataSourceInstanceSettings;
-  return {
-    orgId: Number(wire?.orgId ?? 0),
-    pluginId: wire?.pluginId ?? '',
-    user: wire?.user ? { ...wire.user } : undefined,
-    dataSourceInstanceSettings: settings ?? (ds ? decodeSettingsShell(ds) : undefined),
-    grafanaConfig: { ...(wire?.grafanaConfig ?? {}) },
-    pluginVersion: wire?.pluginVersion ?? '',
-    userAgent: wire?.userAgent ?? '',
-    apiVersion: wire?.apiVersion ?? '',
-    namespace: wire?.namespace ?? '',
-  };
+  /** The middlewares every call passes through (built-in and the plugin's). */
+  chain: Chain;
 }
 
 export type InstanceResult =
@@ -62,7 +46,7 @@ export type InstanceResult =
  * Finds the datasource instance for a request. A SettingsError is returned (callers report it their
  * way); missing settings and other factory failures are thrown as gRPC errors.
  */
-export async function resolveInstance(rt: HandlerRuntime, wire: WirePluginContext | null): Promise<InstanceResult> {
+export async function resolveInstance(rt: HandlerRuntime, wire: WirePluginContext | null | undefined): Promise<InstanceResult> {
   try {
     const lease = await rt.instances.acquire(wire?.dataSourceInstanceSettings, wire?.grafanaConfig);
     return { ok: true, lease, pluginContext: decodePluginContext(wire, lease.settings) };
@@ -83,35 +67,102 @@ export async function resolveInstance(rt: HandlerRuntime, wire: WirePluginContex
 /** The abort reason of a call its client cancelled (other reasons come from the plugin: shutdown). */
 export const CLIENT_CANCELLED = 'the call was cancelled by the client';
 
+type CancellableCall = EventEmitter & {
+  cancelled?: boolean;
+  destroyed?: boolean;
+  metadata?: grpc.Metadata;
+  request?: { pluginContext?: WirePluginContext | null } | unknown;
+};
+
 export interface ActiveCall {
   readonly signal: AbortSignal;
-  finish(outcome: RequestOutcome): void;
+  /** QueryData / QueryChunkedData: each query's answer, reported to the middlewares. */
+  queries?: QueryAnswer[];
+  /**
+   * Runs the handler's work through the middleware chain; resolves with the call's outcome and never
+   * rejects. A gRPC error the work throws is that call's answer; anything else it throws is an
+   * exception the recovery middleware turns into an error answer.
+   */
+  run(work: () => Promise<void>): Promise<CallResult>;
 }
 
-type CancellableCall = EventEmitter & { cancelled?: boolean; destroyed?: boolean };
+function identityOf(wire: WirePluginContext | null | undefined): CallIdentity {
+  const ds = wire?.dataSourceInstanceSettings;
+  return {
+    pluginId: wire?.pluginId ?? '',
+    orgId: Number(wire?.orgId ?? 0),
+    datasourceUid: ds?.uid || undefined,
+    datasourceName: ds?.name || undefined,
+    user: wire?.user?.login || undefined,
+  };
+}
+
+/** A call's outcome from its queries, like the Go SDK: any failed query makes the request an error. */
+function outcomeOf(queries: QueryAnswer[] | undefined): CallResult {
+  const failed = queries?.filter((q) => q.status >= 400) ?? [];
+  if (!failed.length) return { status: 'ok', queries };
+  return { status: failed.every((q) => q.status === 499) ? 'cancelled' : 'error', queries };
+}
 
 /**
- * Registers a call for draining and metrics; gRPC cancellation aborts its signal. Besides grpc-js's
- * 'cancelled', a server stream that closes (destroyed by a reset or a dropped connection) before the
- * handler finished counts as cancelled, and so does one that is already cancelled or destroyed when
- * the handler starts: a call that cannot deliver anything any more must not keep its work running.
+ * Registers a call for draining; gRPC cancellation aborts its signal. Besides grpc-js's 'cancelled',
+ * a server stream that closes (destroyed by a reset or a dropped connection) before the handler
+ * finished counts as cancelled, and so does one that is already cancelled or destroyed when the
+ * handler starts: a call that cannot deliver anything any more must not keep its work running.
  */
 export function trackCall(rt: HandlerRuntime, endpoint: Endpoint, kind: CallKind, call: CancellableCall): ActiveCall {
   const tracked = rt.calls.begin(kind);
-  const done = rt.metrics.startRequest(endpoint);
   const onCancel = (): void => tracked.abort(CLIENT_CANCELLED);
   call.on('cancelled', onCancel);
   call.on('close', onCancel);
   if (call.cancelled || call.destroyed) onCancel();
-  return {
+  const request = call.request as { pluginContext?: WirePluginContext | null } | undefined;
+  const pluginCall: PluginCall = {
+    endpoint,
+    identity: identityOf(request?.pluginContext),
+    metadata: (name) => {
+      const value = call.metadata?.get(name)[0];
+      return value === undefined ? undefined : String(value);
+    },
     signal: tracked.signal,
-    finish(outcome) {
-      call.removeListener('cancelled', onCancel);
-      call.removeListener('close', onCancel);
-      tracked.end();
-      done(call.cancelled ? 'cancelled' : outcome);
+    logger: rt.logger,
+  };
+  const active: ActiveCall = {
+    signal: tracked.signal,
+    run: (work) => {
+      const handler = async (): Promise<CallResult> => {
+        try {
+          await work();
+        } catch (err) {
+          if (isGrpcError(err)) return { status: call.cancelled ? 'cancelled' : 'error', error: err, queries: active.queries };
+          // Thrown because the call was aborted (an AbortError): a stream simply ended, a unary call failed.
+          if (tracked.signal.aborted) {
+            if (call.cancelled) return { status: 'cancelled', error: kind === 'stream' ? undefined : err };
+            return kind === 'stream' ? { status: 'ok' } : { status: 'error', error: err };
+          }
+          throw err;
+        }
+        return call.cancelled ? { status: 'cancelled', queries: active.queries } : outcomeOf(active.queries);
+      };
+      return rt.chain(pluginCall, handler)
+        .catch((err: unknown): CallResult => {
+          // Only a middleware outside the recovery middleware gets here.
+          rt.logger.error(`${endpoint}: a middleware failed`, { error: err, stack: (err as Error)?.stack });
+          return { status: 'error', error: err, errorSource: 'plugin' };
+        })
+        .finally(() => {
+          call.removeListener('cancelled', onCancel);
+          call.removeListener('close', onCancel);
+          tracked.end();
+        });
     },
   };
+  return active;
+}
+
+/** The gRPC error a failed call answers with: its own, or a plugin failure naming `method`. */
+export function callError(result: CallResult, method: string): GrpcError {
+  return isGrpcError(result.error) ? result.error : pluginFailure(method, result.error ?? 'the request failed');
 }
 
 export function requestContext(
@@ -131,52 +182,41 @@ export function requestContext(
   };
 }
 
-/** Adapts an async unary handler to grpc-js, with tracking, metrics and error mapping. */
+/** Adapts an async unary handler to grpc-js: tracking, the middleware chain, error mapping. */
 export function unaryHandler<Req, Res>(
   rt: HandlerRuntime,
   endpoint: Endpoint,
-  body: (request: Req, signal: AbortSignal, call: grpc.ServerUnaryCall<Req, Res>) => Promise<Res>,
+  method: string,
+  body: (request: Req, signal: AbortSignal, active: ActiveCall) => Promise<Res>,
 ): grpc.handleUnaryCall<Req, Res> {
   return (call, callback) => {
     const active = trackCall(rt, endpoint, 'unary', call);
-    const started = performance.now();
-    body(call.request, active.signal, call).then(
-      (response) => {
-        active.finish('ok');
-        if (rt.logger.enabled('debug')) rt.logger.debug(`${endpoint} handled`, { durationMs: Math.round(performance.now() - started) });
-        callback(null, response);
-      },
-      (err: unknown) => {
-        active.finish('error');
-        const error = isGrpcError(err) ? err : pluginFailure(endpoint, err);
-        if (!isGrpcError(err)) rt.logger.error(`${endpoint} failed`, { error: err, stack: (err as Error)?.stack });
-        callback(error);
-      },
-    );
+    let response: Res | undefined;
+    void active
+      .run(async () => {
+        response = await body(call.request, active.signal, active);
+      })
+      .then((result) => {
+        if (result.error === undefined) callback(null, response ?? ({} as Res));
+        else callback(callError(result, method));
+      });
   };
 }
 
 /**
- * Ends a server-streaming call that answers one request (not a live stream) when `work` settles:
- * a clean end when it resolves, the gRPC error it threw (or a plugin failure naming `method`) when
- * it rejects.
+ * Runs a server-streaming call that answers one request (not a live stream): a clean end when
+ * `work` resolves, the gRPC error it threw (or a plugin failure naming `method`) when it fails.
  */
 export function endWhenSettled(
   active: ActiveCall,
   call: EventEmitter & { destroyed?: boolean; end(): void },
   method: string,
-  work: Promise<void>,
+  work: () => Promise<void>,
 ): void {
-  work.then(
-    () => {
-      active.finish('ok');
-      if (!call.destroyed) call.end();
-    },
-    (err: unknown) => {
-      active.finish('error');
-      call.emit('error', isGrpcError(err) ? err : pluginFailure(method, err));
-    },
-  );
+  void active.run(work).then((result) => {
+    if (result.error !== undefined) call.emit('error', callError(result, method));
+    else if (!call.destroyed) call.end();
+  });
 }
 
 export function isGrpcError(err: unknown): err is GrpcError {

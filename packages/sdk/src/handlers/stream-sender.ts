@@ -4,10 +4,10 @@
  * Every packet must be JSON because Grafana ends the stream on anything else.
  */
 import type * as grpc from '@grpc/grpc-js';
-import { frameToJSONBytes } from '../frames';
+import { checkFrame, frameToJSONBytes } from '../frames';
 import type { Frame, FrameInclude } from '../frames/model';
 import type { StreamSender } from '../types';
-import type { WireStreamPacket } from '../wire/messages';
+import { streamPacket, type WireStreamPacket } from '../wire/convert';
 
 export class StreamClosedError extends Error {
   constructor() {
@@ -39,7 +39,7 @@ export class GrpcStreamSender implements StreamSender {
   }
 
   sendFrame(frame: Frame, include: FrameInclude = 'all'): boolean {
-    return this.sendBytes(frameToJSONBytes(frame, include));
+    return this.sendBytes(frameToJSONBytes(checkFrame(frame), include));
   }
 
   sendJSON(json: Uint8Array | string): boolean {
@@ -55,7 +55,7 @@ export class GrpcStreamSender implements StreamSender {
   sendBytes(bytes: Uint8Array): boolean {
     if (this.closed) return false;
     this.packets++;
-    const room = this.call.write({ data: bytes });
+    const room = this.call.write(streamPacket(bytes));
     if (!room) this.needsDrain = true;
     return room;
   }

@@ -1,54 +1,27 @@
 /** pluginv2.Stream: SubscribeStream, PublishStream (unary) and RunStream (server stream of packets). */
 import * as grpc from '@grpc/grpc-js';
-import { frameToJSONBytes } from '../frames';
-import type { Frame } from '../frames/model';
-import type { DataSourceInstance, RequestContext, StreamRequest, StreamStatus } from '../types';
-import type { WireStreamPacket, WireStreamRequest, WireStreamResponse, WireStreamStatus } from '../wire/messages';
-import { grpcError, pluginFailure, unimplemented } from '../wire/grpc-error';
+import type { DataSourceInstance, RequestContext, StreamRequest } from '../types';
+import {
+  PERMISSION_DENIED,
+  decodeStreamRequest,
+  encodePublishResult,
+  encodeSubscribeResult,
+  type WireStreamPacket,
+  type WireStreamRequest,
+  type WireStreamResponse,
+} from '../wire/convert';
+import { grpcError, unimplemented } from '../wire/grpc-error';
 import type { InstanceLease } from '../instances/manager';
-import { USER_ERROR_SOURCE } from './error-source';
+import { USER_ERROR_SOURCE } from '../middleware/error-source';
 import { GrpcStreamSender } from './stream-sender';
 import {
-  errorMessage,
-  isGrpcError,
+  callError,
   requestContext,
   resolveInstance,
   trackCall,
   unaryHandler,
   type HandlerRuntime,
 } from './runtime';
-
-const STATUS: Record<StreamStatus, WireStreamStatus> = {
-  ok: 'OK',
-  notFound: 'NOT_FOUND',
-  permissionDenied: 'PERMISSION_DENIED',
-};
-
-function decodeStreamRequest(wire: WireStreamRequest, pluginContext: StreamRequest['pluginContext']): StreamRequest {
-  return {
-    pluginContext,
-    path: wire.path ?? '',
-    data: wire.data ?? new Uint8Array(0),
-    headers: { ...(wire.headers ?? {}) },
-  };
-}
-
-function isFrame(value: unknown): value is Frame {
-  return typeof value === 'object' && value !== null && Array.isArray((value as Frame).fields);
-}
-
-/** JSON bytes for SubscribeStream initial data / PublishStream data; rejects what is not JSON. */
-function jsonPayload(value: Uint8Array | string | undefined, what: string): Buffer | undefined {
-  if (value === undefined) return undefined;
-  const bytes = typeof value === 'string' ? Buffer.from(value) : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-  if (bytes.length === 0) return undefined;
-  try {
-    JSON.parse(bytes.toString('utf8'));
-  } catch (err) {
-    throw new Error(`${what} is not valid JSON: ${errorMessage(err)}`, { cause: err });
-  }
-  return bytes;
-}
 
 /**
  * Runs a SubscribeStream / PublishStream call: resolves the datasource instance and hands `body` the
@@ -63,7 +36,7 @@ async function answerStreamCall(
   body: (instance: DataSourceInstance<unknown>, request: StreamRequest, ctx: RequestContext) => Promise<WireStreamResponse>,
 ): Promise<WireStreamResponse> {
   const resolved = await resolveInstance(rt, wire.pluginContext);
-  if (!resolved.ok) return { status: 'PERMISSION_DENIED' };
+  if (!resolved.ok) return PERMISSION_DENIED;
   const { lease, pluginContext } = resolved;
   try {
     const request = decodeStreamRequest(wire, pluginContext);
@@ -75,25 +48,19 @@ async function answerStreamCall(
 }
 
 export function subscribeStreamHandler(rt: HandlerRuntime): grpc.handleUnaryCall<WireStreamRequest, WireStreamResponse> {
-  return unaryHandler(rt, 'subscribeStream', (wire, signal) =>
+  return unaryHandler(rt, 'subscribeStream', 'SubscribeStream', (wire, signal) =>
     answerStreamCall(rt, wire, signal, 'SubscribeStream', async (instance, request, ctx) => {
       if (typeof instance.subscribeStream !== 'function') throw unimplemented('SubscribeStream');
-      const result = await instance.subscribeStream(request, ctx);
-      const response: WireStreamResponse = { status: STATUS[result?.status] ?? 'NOT_FOUND' };
-      const initial = result?.initialData;
-      if (isFrame(initial)) response.data = frameToJSONBytes(initial, result.initialDataInclude ?? 'all');
-      else response.data = jsonPayload(initial, 'SubscribeStream initial data');
-      return response;
+      return encodeSubscribeResult(await instance.subscribeStream(request, ctx));
     }),
   );
 }
 
 export function publishStreamHandler(rt: HandlerRuntime): grpc.handleUnaryCall<WireStreamRequest, WireStreamResponse> {
-  return unaryHandler(rt, 'publishStream', (wire, signal) =>
+  return unaryHandler(rt, 'publishStream', 'PublishStream', (wire, signal) =>
     answerStreamCall(rt, wire, signal, 'PublishStream', async (instance, request, ctx) => {
       if (typeof instance.publishStream !== 'function') throw unimplemented('PublishStream');
-      const result = await instance.publishStream(request, ctx);
-      return { status: STATUS[result?.status] ?? 'NOT_FOUND', data: jsonPayload(result?.data, 'PublishStream data') };
+      return encodePublishResult(await instance.publishStream(request, ctx));
     }),
   );
 }
@@ -137,45 +104,36 @@ export function runStreamHandler(rt: HandlerRuntime): grpc.handleServerStreaming
       return false;
     };
     let lease: InstanceLease | undefined;
-    (async () => {
-      if (active.signal.aborted) return;
-      const resolved = await resolveInstance(rt, call.request.pluginContext);
-      if (!resolved.ok) throw grpcError(grpc.status.FAILED_PRECONDITION, resolved.settingsError.message, USER_ERROR_SOURCE);
-      lease = resolved.lease;
-      const { pluginContext } = resolved;
-      try {
-        // Cancelled while the instance was being created: nothing to run.
+    void active
+      .run(async () => {
         if (active.signal.aborted) return;
-        const instance = lease.instance;
-        if (typeof instance.runStream !== 'function') throw unimplemented('RunStream');
-        const request = decodeStreamRequest(call.request, pluginContext);
-        const ctx = requestContext(rt, pluginContext, active.signal, { endpoint: 'RunStream', path });
-        ctx.logger.debug('stream started');
-        await instance.runStream(request, sender, ctx);
-        ctx.logger.debug('stream ended', { packets: sender.packets, cancelled: active.signal.aborted });
-      } finally {
-        lease.release();
-      }
-    })().then(
-      () => {
+        const resolved = await resolveInstance(rt, call.request.pluginContext);
+        if (!resolved.ok) throw grpcError(grpc.status.FAILED_PRECONDITION, resolved.settingsError.message, USER_ERROR_SOURCE);
+        lease = resolved.lease;
+        const { pluginContext } = resolved;
+        try {
+          // Cancelled while the instance was being created: nothing to run.
+          if (active.signal.aborted) return;
+          const instance = lease.instance;
+          if (typeof instance.runStream !== 'function') throw unimplemented('RunStream');
+          const request = decodeStreamRequest(call.request, pluginContext);
+          const ctx = requestContext(rt, pluginContext, active.signal, { endpoint: 'RunStream', path });
+          ctx.logger.debug('stream started');
+          await instance.runStream(request, sender, ctx);
+          ctx.logger.debug('stream ended', { packets: sender.packets, cancelled: active.signal.aborted });
+        } finally {
+          lease.release();
+        }
+      })
+      .then((result) => {
         sender.close();
-        active.finish('ok');
-        if (endedForRerun()) return;
-        if (!call.destroyed) call.end();
-      },
-      (err: unknown) => {
-        sender.close();
-        if (active.signal.aborted && !isGrpcError(err)) {
-          // Thrown while being cancelled (e.g. an AbortError): the stream simply ended.
-          active.finish('ok');
+        // A stream that ended while being cancelled or stopped ends cleanly (trackCall drops its AbortError).
+        if (result.error === undefined) {
           if (endedForRerun()) return;
           if (!call.destroyed) call.end();
           return;
         }
-        active.finish('error');
-        if (!isGrpcError(err)) rt.logger.error('stream failed', { path, error: err, stack: (err as Error)?.stack });
-        if (!call.destroyed) call.emit('error', isGrpcError(err) ? err : pluginFailure('RunStream', err));
-      },
-    );
+        if (!call.destroyed) call.emit('error', callError(result, 'RunStream'));
+      });
   };
 }

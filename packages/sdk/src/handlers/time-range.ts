@@ -4,13 +4,11 @@
  * hold (about 1677-09-21 to 2262-04-11) can never be answered with a time field; neither can a range
  * that ends before it starts. Both are the user's error: a 400 for that refId, with no work done.
  */
+import { MAX_FRAME_TIME_MS, MIN_FRAME_TIME_MS, isFrameTimeMs } from '../frames/time-units';
 import type { DataResponse, TimeRange } from '../types';
-import { USER_ERROR_STATUS, errorSourceForStatus } from './error-source';
+import { USER_ERROR_STATUS, errorSourceForStatus } from '../middleware/error-source';
 
-/** Latest epoch millisecond whose nanoseconds fit in an int64 (2262-04-11T23:47:16.854Z). */
-export const MAX_FRAME_TIME_MS = 9_223_372_036_854;
-/** Earliest epoch millisecond whose nanoseconds fit in an int64 (1677-09-21T00:12:43.146Z). */
-export const MIN_FRAME_TIME_MS = -9_223_372_036_854;
+export { MAX_FRAME_TIME_MS, MIN_FRAME_TIME_MS };
 
 function describeTime(ms: number): string {
   if (!Number.isFinite(ms)) return String(ms);
@@ -22,7 +20,7 @@ function describeTime(ms: number): string {
 export function timeRangeProblem(range: TimeRange): string | undefined {
   for (const [name, ms] of [['from', range.from], ['to', range.to]] as const) {
     if (!Number.isFinite(ms)) return `the time range "${name}" is not a number (${String(ms)})`;
-    if (ms < MIN_FRAME_TIME_MS || ms > MAX_FRAME_TIME_MS) {
+    if (!isFrameTimeMs(ms)) {
       return (
         `the time range "${name}" ${describeTime(ms)} is outside what a data frame can hold ` +
         `(${new Date(MIN_FRAME_TIME_MS).toISOString()} to ${new Date(MAX_FRAME_TIME_MS).toISOString()})`

@@ -6,7 +6,10 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from '../types';
+import { grpcHealth } from '../wire/messages';
 import type { CallTracker } from './calls';
+
+const { SERVING, NOT_SERVING, SERVICE_UNKNOWN } = grpcHealth.health.v1.HealthCheckResponse.ServingStatus;
 
 export interface HelperServiceOptions {
   logger: Logger;
@@ -20,8 +23,7 @@ export interface HelperServiceOptions {
 const SERVED = new Set(['', 'plugin']);
 
 export function healthImplementation(options: HelperServiceOptions): grpc.UntypedServiceImplementation {
-  const status = (service: string): string =>
-    options.isShuttingDown() ? 'NOT_SERVING' : SERVED.has(service) ? 'SERVING' : 'SERVICE_UNKNOWN';
+  const status = (service: string): number => (options.isShuttingDown() ? NOT_SERVING : SERVED.has(service) ? SERVING : SERVICE_UNKNOWN);
   return {
     Check(call: grpc.ServerUnaryCall<{ service: string }, unknown>, callback: grpc.sendUnaryData<unknown>) {
       const service = call.request.service ?? '';

@@ -1,22 +1,31 @@
 /**
  * `serve()`: starts the plugin's gRPC server in managed mode (launched by Grafana: magic cookie,
- * version negotiation, handshake line, exit on Shutdown/SIGTERM/parent gone) or sidecar mode
- * (`--listen`: long-lived, survives Shutdown calls, exits on SIGTERM/SIGINT), and drains in-flight
- * calls within a bounded time when stopping.
+ * version negotiation, handshake line, stops on Shutdown) or sidecar mode (`--listen`: long-lived,
+ * survives Shutdown calls), and drains in-flight calls within a bounded time when stopping. A library
+ * call: it never exits the process and installs no process-wide handlers; start-up failures reject
+ * its promise. Exiting and signals are the entry point's choice (run-plugin.ts).
  */
 import * as grpc from '@grpc/grpc-js';
 import { writeSync } from 'node:fs';
 import path from 'node:path';
 import { Registry } from 'prom-client';
-import type { PluginDefinition, RunMode } from '../types';
+import type { Logger, PluginDefinition, RunMode } from '../types';
 import { callResourceHandler } from '../handlers/resource';
 import { checkHealthHandler, collectMetricsHandler } from '../handlers/diagnostics';
 import { DEFAULT_MAX_RESPONSE_BYTES, queryChunkedDataHandler, queryDataHandler } from '../handlers/data';
 import { publishStreamHandler, runStreamHandler, subscribeStreamHandler } from '../handlers/stream';
 import type { HandlerRuntime } from '../handlers/runtime';
 import { InstanceManager } from '../instances/manager';
-import { HclogLogger, markStderrBroken, type LogLevel } from '../log/logger';
+import { HclogLogger, type LogLevel } from '../log/logger';
 import { SdkMetrics } from '../metrics/sdk-metrics';
+import { composeChain } from '../middleware/chain';
+import { errorSourceMiddleware } from '../middleware/error-source';
+import { loggingMiddleware } from '../middleware/logging';
+import { metricsMiddleware } from '../middleware/metrics';
+import { recoveryMiddleware } from '../middleware/recovery';
+import { tracingMiddleware } from '../middleware/tracing';
+import { startTracing, tracingOptionsFromEnv, type Tracing, type TracingOptions } from '../middleware/tracing-setup';
+import type { Middleware } from '../middleware/types';
 import { loadWire } from '../wire/protos';
 import { CallTracker } from './calls';
 import { parseCommandLine, usage } from './cli';
@@ -29,7 +38,6 @@ import {
   type HelperServiceOptions,
 } from './goplugin-services';
 import {
-  StartupError,
   checkMagicCookie,
   handshakeLine,
   negotiateProtocolVersion,
@@ -86,27 +94,47 @@ export interface ServeOptions {
   queryQueueTimeoutMs?: number;
   /** Frame tasks of queries estimated below this many bytes run inline (default 64 KiB, about 4k points: measured by bench/offload.bench.ts). */
   inlineQueryBytes?: number;
+  /**
+   * The plugin's own middlewares, run after the definition's (`PluginDefinition.middleware`), inside
+   * the built-in ones (docs/sdk.md, "Middleware").
+   */
+  middleware?: Middleware[];
+  /**
+   * Tracing: off with `false`; default on when Grafana passes `GF_INSTANCE_OTLP_ADDRESS` (docs/sdk.md, "Tracing").
+   */
+  tracing?: TracingOptions | false;
 }
 
 export interface ServedPlugin {
   mode: RunMode;
   network: Network;
   address: string;
+  /** The plugin's logger (hclog JSON on stderr). */
+  logger: Logger;
   /** Stops serving: drains calls, disposes instances, removes the socket. Does not exit the process. */
   stop(reason: string): Promise<void>;
+  /**
+   * Settles once serving has stopped, whoever stopped it: `stop()`, or Grafana's Shutdown call in
+   * managed mode. Resolves with the reason.
+   */
+  readonly stopped: Promise<string>;
+}
+
+/** `--help` was given: the usage text went to stdout and nothing was served. */
+export class HelpShown extends Error {
+  constructor() {
+    super('usage shown (--help)');
+    this.name = 'HelpShown';
+  }
 }
 
 const DEFAULT_SHUTDOWN_TIMEOUT_MS = { managed: 1_500, sidecar: 5_000 };
 
-function fail(pluginId: string, message: string): never {
-  // One plain line: readable by a human, and go-plugin files "[ERROR]" lines at error level.
-  process.stderr.write(`[ERROR] ${pluginId}: ${message}\n`);
-  process.exit(1);
-}
-
 /**
- * Serves the plugin. Resolves once listening (after the handshake line in managed mode). Start-up
- * problems print one line on stderr and exit with code 1.
+ * Serves the plugin. Resolves once listening (after the handshake line in managed mode). Rejects on
+ * start-up problems (bad command line, not started by Grafana, address in use, ...): a StartupError
+ * carries a one-line explanation; `--help` rejects with HelpShown after printing the usage. Never
+ * exits the process; `runPlugin` is the entry point that does.
  */
 export async function serve<Q, S>(definition: PluginDefinition<Q, S>, options: ServeOptions = {}): Promise<ServedPlugin> {
   if (isFrameWorkerThread()) {
@@ -116,24 +144,14 @@ export async function serve<Q, S>(definition: PluginDefinition<Q, S>, options: S
   }
   const env = options.env ?? process.env;
   const envPrefix = options.envPrefix ?? 'PLUGIN';
-  let cli;
-  try {
-    cli = parseCommandLine(options.argv ?? process.argv.slice(2), env, envPrefix);
-  } catch (err) {
-    fail(definition.pluginId, (err as Error).message);
-  }
+  const cli = parseCommandLine(options.argv ?? process.argv.slice(2), env, envPrefix);
   if (cli.help) {
     // fd 1 directly: the stdout guard sends process.stdout to stderr, but help is not a handshake.
     writeSync(1, usage(path.basename(process.argv[1] ?? 'plugin'), envPrefix) + '\n');
-    process.exit(0);
+    throw new HelpShown();
   }
   const merged: ServeOptions = { ...cli, ...stripUndefined(options) };
-  try {
-    return await start(definition as unknown as PluginDefinition<unknown, unknown>, merged, env);
-  } catch (err) {
-    if (err instanceof StartupError) fail(definition.pluginId, err.message);
-    fail(definition.pluginId, `start-up failed: ${(err as Error)?.stack ?? err}`);
-  }
+  return start(definition as unknown as PluginDefinition<unknown, unknown>, merged, env);
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {
@@ -162,6 +180,21 @@ async function start(definition: PluginDefinition<unknown, unknown>, options: Se
   const wire = loadWire();
   const registry = new Registry();
   const metrics = new SdkMetrics(registry, true, definition.metricsNamespace);
+  const tracingOptions = options.tracing === false ? undefined : (options.tracing ?? tracingOptionsFromEnv(env));
+  const tracing: Tracing | undefined = tracingOptions
+    ? await startTracing(tracingOptions, { name: definition.pluginId, version: definition.version }, logger)
+    : undefined;
+  // Outermost first: the span covers everything, the log line and metrics see the final status and
+  // its source, and recovery catches what the plugin's own middlewares and handlers throw.
+  const chain = composeChain([
+    ...(tracing ? [tracingMiddleware(tracing.tracer, tracing.propagator)] : []),
+    loggingMiddleware(logger),
+    metricsMiddleware(metrics),
+    errorSourceMiddleware(),
+    recoveryMiddleware(logger),
+    ...(definition.middleware ?? []),
+    ...(options.middleware ?? []),
+  ]);
   const calls = new CallTracker();
   const instances = new InstanceManager({
     definition,
@@ -188,6 +221,7 @@ async function start(definition: PluginDefinition<unknown, unknown>, options: Se
     }),
     frameWorkers: createFrameWorkerPool(definition, options.queryWorkers, options.workerScript ?? process.argv[1], logger),
     inlineBelowBytes: options.inlineQueryBytes ?? 64 * 1024,
+    chain,
   };
 
   const openCalls = new OpenCalls();
@@ -205,7 +239,7 @@ async function start(definition: PluginDefinition<unknown, unknown>, options: Se
     calls,
     isShuttingDown: () => stopping !== undefined,
     onShutdownRequest: () => {
-      if (mode === 'managed') void exitAfter(stop('Grafana asked the plugin to shut down'));
+      if (mode === 'managed') void stop('Grafana asked the plugin to shut down');
       else logger.info('Grafana sent Shutdown; sidecar mode keeps serving other and future connections');
     },
   };
@@ -235,7 +269,14 @@ async function start(definition: PluginDefinition<unknown, unknown>, options: Se
     // go-plugin's convention for sharing the managed socket with a group.
     permissions = { mode: 0o660, group: Number(env.PLUGIN_UNIX_SOCKET_GROUP) };
   }
-  const bound = await listen(server, address, permissions);
+  let bound;
+  try {
+    bound = await listen(server, address, permissions);
+  } catch (err) {
+    // Nothing serves: a library caller may retry, so nothing of this attempt may linger.
+    await tracing?.shutdown().catch(() => undefined);
+    throw err;
+  }
   if (bound.removedStale) logger.info('removed stale socket from a previous run', { socket: bound.address });
   const releaseSocket = (): void => {
     if (!bound.socket) return;
@@ -249,18 +290,18 @@ async function start(definition: PluginDefinition<unknown, unknown>, options: Se
     return stopping;
   };
   // Worker threads go first: their running tasks were aborted with the calls, and idle ones must not linger.
+  // Spans still buffered go out last, within the same deadline.
   const disposeInstances = async (): Promise<void> => {
     await runtime.frameWorkers?.close();
     await instances.disposeAll();
+    await tracing?.shutdown().catch((err: unknown) => logger.warn('tracing: could not send the last spans', { error: err }));
   };
-  const drainAndClose = (reason: string): Promise<void> =>
-    drain({ server, calls, openCalls, logger, disposeInstances, release: releaseSocket }, reason, shutdownTimeoutMs);
-  const exitAfter = async (done: Promise<void>): Promise<void> => {
-    await done;
-    process.exit(0);
+  let markStopped!: (reason: string) => void;
+  const stopped = new Promise<string>((resolve) => (markStopped = resolve));
+  const drainAndClose = async (reason: string): Promise<void> => {
+    await drain({ server, calls, openCalls, logger, disposeInstances, release: releaseSocket }, reason, shutdownTimeoutMs);
+    markStopped(reason);
   };
-
-  installProcessHooks(mode, logger, stop, exitAfter, options.parentCheckIntervalMs ?? 1_000);
 
   if (mode === 'managed') writeHandshake(handshakeLine(version, bound.network, bound.address));
   logger.info('plugin serving', {
@@ -275,53 +316,5 @@ async function start(definition: PluginDefinition<unknown, unknown>, options: Se
   });
   const resetLimit = streamResetLimitWarning();
   if (resetLimit) logger.warn(resetLimit);
-  return { mode, network: bound.network, address: bound.address, stop };
-}
-
-function installProcessHooks(
-  mode: RunMode,
-  logger: HclogLogger,
-  stop: (reason: string) => Promise<void>,
-  exitAfter: (done: Promise<void>) => Promise<void>,
-  parentCheckIntervalMs: number,
-): void {
-  let signalled = false;
-  const onStopSignal = (signal: string) => (): void => {
-    if (signalled) {
-      logger.warn(`second ${signal}: exiting now`);
-      process.exit(1);
-    }
-    signalled = true;
-    void exitAfter(stop(`received ${signal}`));
-  };
-  process.on('SIGTERM', onStopSignal('SIGTERM'));
-  if (mode === 'managed') {
-    // Like Go plugins: a Ctrl-C in Grafana's terminal reaches the whole process group; Grafana decides.
-    process.on('SIGINT', () => logger.debug('ignoring SIGINT in managed mode; Grafana controls the plugin lifetime'));
-  } else {
-    process.on('SIGINT', onStopSignal('SIGINT'));
-  }
-
-  process.stderr.on('error', markStderrBroken);
-  if (mode === 'managed') {
-    // Grafana gone: we get re-parented (ppid changes), and our stdout/stderr pipes break (EPIPE).
-    // stdin is not a signal: Grafana passes its own stdin, which may be /dev/null from the start.
-    const parent = process.ppid;
-    const timer = setInterval(() => {
-      if (process.ppid !== parent) void exitAfter(stop('the parent process (Grafana) exited'));
-    }, parentCheckIntervalMs);
-    timer.unref();
-    const onPipeError = (err: NodeJS.ErrnoException): void => {
-      if (err.code === 'EPIPE' || err.code === 'ECONNRESET') void exitAfter(stop('Grafana closed our output pipes'));
-    };
-    process.stdout.on('error', onPipeError);
-    process.stderr.on('error', onPipeError);
-  }
-
-  process.on('uncaughtException', (err) => {
-    logger.error('uncaught exception (kept running)', { error: err, stack: err?.stack });
-  });
-  process.on('unhandledRejection', (reason) => {
-    logger.error('unhandled promise rejection (kept running)', { error: reason, stack: (reason as Error)?.stack });
-  });
+  return { mode, network: bound.network, address: bound.address, logger, stop, stopped };
 }

@@ -23,8 +23,7 @@ import {
   type RunMode,
 } from '../types';
 import type { SdkMetrics } from '../metrics/sdk-metrics';
-import type { WireDataSourceInstanceSettings } from '../wire/messages';
-import { decodeSettings, decodeSettingsShell } from './settings';
+import { decodeSettings, decodeSettingsShell, settingsIdentity, type WireDataSourceInstanceSettings } from '../wire/convert';
 
 export interface InstanceLease {
   instance: DataSourceInstance<unknown>;
@@ -100,7 +99,7 @@ export const DEFAULT_MAX_INSTANCES = 256;
 const MAX_CONFIGS_PER_DATASOURCE = 4;
 
 /** Same text for the same keys and values in any order; computed on every request, so kept cheap. */
-function configFingerprint(config: Record<string, string> | undefined): string {
+function configFingerprint(config: Record<string, string> | null | undefined): string {
   if (!config) return '';
   const keys = Object.keys(config);
   if (keys.length > 1) keys.sort();
@@ -129,15 +128,14 @@ export class InstanceManager {
 
   async acquire(
     wire: WireDataSourceInstanceSettings | null | undefined,
-    grafanaConfig: Record<string, string> | undefined,
+    grafanaConfig: Record<string, string> | null | undefined,
   ): Promise<InstanceLease> {
     if (!wire) throw new MissingSettingsError();
     // Keyed by datasource AND Grafana configuration: a sidecar may serve several Grafanas whose
     // configs differ (feature toggles, app URL, a rolling upgrade); keying by datasource alone would
     // make them replace each other's instance on every request. New settings (lastUpdatedMS) replace it.
-    const datasource = wire.uid ? `uid:${wire.uid}` : `id:${wire.id}`;
+    const { datasource, version } = settingsIdentity(wire);
     const key = `${datasource}#${configFingerprint(grafanaConfig)}`;
-    const version = String(wire.lastUpdatedMS);
     let entry = this.entries.get(key);
     if (!entry || entry.version !== version) {
       if (entry) this.retire(entry);

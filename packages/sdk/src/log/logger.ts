@@ -5,6 +5,7 @@
  * are bounded here, once for all callers (clip.ts), so client-supplied text never makes a huge line.
  */
 import type { Logger } from '../types';
+import { callLogFields } from './call-scope';
 import { budgetFor, clipString } from './clip';
 import { redact } from './redact';
 
@@ -111,7 +112,7 @@ export class HclogLogger implements Logger {
       '@timestamp': hclogTimestamp(),
     };
     if (this.module) entry['@module'] = this.module;
-    const extra = redact({ ...this.fields, ...fields }) as Record<string, unknown>;
+    const extra = redact({ ...callLogFields(), ...this.fields, ...fields }) as Record<string, unknown>;
     for (const [key, value] of Object.entries(extra)) {
       // Never let a caller overwrite the typed hclog keys with a non-string.
       entry[key.startsWith('@') ? `_${key}` : key] = encodeValue(value);

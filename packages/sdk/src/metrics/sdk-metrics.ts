@@ -3,18 +3,7 @@
  * request and instance metrics (names follow the Go SDK where it has one).
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-
-export type Endpoint =
-  | 'queryData'
-  | 'queryChunkedData'
-  | 'checkHealth'
-  | 'callResource'
-  | 'collectMetrics'
-  | 'subscribeStream'
-  | 'runStream'
-  | 'publishStream';
-
-export type RequestOutcome = 'ok' | 'error' | 'cancelled';
+import type { Endpoint, RequestStatus } from '../middleware/types';
 
 /** Outcome label of one answered query, from its HTTP-like status. */
 export type QueryOutcome = 'ok' | 'bad_request' | 'too_large' | 'busy' | 'cancelled' | 'error';
@@ -77,7 +66,7 @@ export class SdkMetrics {
   }
 
   /** Starts timing a request; call the returned function once with its outcome. */
-  startRequest(endpoint: Endpoint): (outcome: RequestOutcome) => void {
+  startRequest(endpoint: Endpoint): (outcome: RequestStatus) => void {
     const stop = this.duration.startTimer({ endpoint });
     let done = false;
     if (endpoint === 'runStream') this.activeStreams.inc();

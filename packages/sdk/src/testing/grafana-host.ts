@@ -1,11 +1,12 @@
 /**
  * Grafana's side of the go-plugin protocol, for tests of a plugin: the environment Grafana starts a
  * plugin with, the handshake line parsed as go-plugin's client does, checks of hclog stderr lines,
- * and gRPC clients built from the SDK's own service definitions (the same descriptor the plugin serves).
+ * and gRPC clients built from the SDK's own service definitions (the same generated codecs the plugin serves).
  */
 /* eslint-disable @typescript-eslint/no-explicit-any -- generic gRPC clients are untyped by nature */
 import * as grpc from '@grpc/grpc-js';
-import { loadWire, type Wire } from '../wire/protos';
+import { plainServices } from '../wire/plain-services';
+import type { WireServices } from '../wire/protos';
 
 // --- environment and handshake ------------------------------------------------------------------
 
@@ -104,13 +105,13 @@ export function assertHclogLine(line: string): { level: string; message: string 
  * The plugin's gRPC services a test can dial with {@link clientFor}.
  * @useDeclaredType
  */
-export type ServiceName = keyof Wire['services'];
+export type ServiceName = keyof WireServices;
 
 let constructors: Record<ServiceName, grpc.ServiceClientConstructor> | undefined;
 
 function clientConstructors(): Record<ServiceName, grpc.ServiceClientConstructor> {
   if (!constructors) {
-    const services = loadWire().services;
+    const services = plainServices();
     constructors = Object.fromEntries(
       Object.entries(services).map(([name, definition]) => [name, grpc.makeGenericClientConstructor(definition, name)]),
     ) as Record<ServiceName, grpc.ServiceClientConstructor>;
@@ -119,8 +120,8 @@ function clientConstructors(): Record<ServiceName, grpc.ServiceClientConstructor
 }
 
 /** The service definitions, for tests that stand in for a plugin (a gRPC server of their own). */
-export function serviceDefinitions(): Wire['services'] {
-  return loadWire().services;
+export function serviceDefinitions(): Record<ServiceName, grpc.ServiceDefinition> {
+  return plainServices();
 }
 
 /** The grpc-js target for a handshake address (go-plugin dials `unix` paths and `host:port`). */
@@ -156,9 +157,18 @@ export function connect(handshake: Pick<Handshake, 'network' | 'address'>): Clie
 }
 
 /** A promisified unary call. */
-export function unary<T = any>(client: any, method: string, request: unknown, options: grpc.CallOptions = {}): Promise<T> {
+export function unary<T = any>(
+  client: any,
+  method: string,
+  request: unknown,
+  options: grpc.CallOptions = {},
+  /** gRPC metadata Grafana would send, e.g. `{ traceparent: '00-…-01' }`. */
+  metadata: Record<string, string> = {},
+): Promise<T> {
+  const sent = new grpc.Metadata();
+  for (const [key, value] of Object.entries(metadata)) sent.set(key, value);
   return new Promise((resolve, reject) => {
-    client[method](request, new grpc.Metadata(), options, (err: grpc.ServiceError | null, response: T) => (err ? reject(err) : resolve(response)));
+    client[method](request, sent, options, (err: grpc.ServiceError | null, response: T) => (err ? reject(err) : resolve(response)));
   });
 }
 

@@ -5,7 +5,9 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import type { ErrorSource } from '../types';
-import { loadWire } from './protos';
+import { google } from './messages';
+
+const ERROR_INFO_TYPE_URL = 'type.googleapis.com/google.rpc.ErrorInfo';
 
 export interface GrpcError extends Partial<grpc.StatusObject> {
   code: grpc.status;
@@ -16,15 +18,8 @@ export interface GrpcError extends Partial<grpc.StatusObject> {
 export function grpcError(code: grpc.status, message: string, errorSource?: ErrorSource): GrpcError {
   const metadata = new grpc.Metadata();
   if (errorSource) {
-    const wire = loadWire();
-    const info = wire.errorInfo.encode(wire.errorInfo.fromObject({ metadata: { errorSource } })).finish();
-    const status = wire.rpcStatus.encode(
-      wire.rpcStatus.fromObject({
-        code,
-        message,
-        details: [{ type_url: 'type.googleapis.com/google.rpc.ErrorInfo', value: info }],
-      }),
-    ).finish();
+    const info = google.rpc.ErrorInfo.encode({ metadata: { errorSource } }).finish();
+    const status = google.rpc.Status.encode({ code, message, details: [{ type_url: ERROR_INFO_TYPE_URL, value: info }] }).finish();
     metadata.set('grpc-status-details-bin', Buffer.from(status));
   }
   return { code, details: message, message, metadata };
@@ -44,12 +39,10 @@ export function pluginFailure(what: string, err: unknown): GrpcError {
 export function errorSourceOf(metadata: grpc.Metadata | undefined): string | undefined {
   const raw = metadata?.get('grpc-status-details-bin')[0];
   if (!raw || typeof raw === 'string') return undefined;
-  const wire = loadWire();
-  const status = wire.rpcStatus.toObject(wire.rpcStatus.decode(raw)) as { details?: { type_url: string; value: Uint8Array }[] };
-  for (const detail of status.details ?? []) {
-    if (detail.type_url.endsWith('/google.rpc.ErrorInfo')) {
-      const info = wire.errorInfo.toObject(wire.errorInfo.decode(detail.value)) as { metadata?: Record<string, string> };
-      return info.metadata?.errorSource;
+  const status = google.rpc.Status.decode(raw);
+  for (const detail of status.details) {
+    if (detail.type_url?.endsWith('/google.rpc.ErrorInfo') && detail.value) {
+      return google.rpc.ErrorInfo.decode(detail.value).metadata.errorSource;
     }
   }
   return undefined;

@@ -1,103 +1,101 @@
 /**
- * Turns the protocol's .proto files (the package's proto/ folder) into grpc-js service definitions
- * with protobufjs. The descriptor comes from ./descriptor: made once at package build, so the built
- * package and bundles made from it need no .proto file next to them and skip parsing.
+ * grpc-js service definitions over the codecs generated from the package's proto/ folder at package
+ * build (src/wire/generated/, scripts/generate-wire.mjs): no .proto file and no reflection at run time.
  *
- * Why not @grpc/proto-loader at run time: it eagerly encodes a FileDescriptorProto for every file
- * (for gRPC reflection, which Grafana never uses). That was ~30 ms of our start-up; the service
- * definitions themselves are the few lines below. Tests dial plugins with grpc-js clients made from
- * these same definitions (the testing entry); the conformance suite checks the wire with Go's own codecs.
+ * What the plugin serves: requests decode to the generated message objects and responses encode from
+ * plain objects of the generated interfaces, with no per-call toObject/fromObject pass; wire/convert/
+ * turns those messages into the SDK's types and back. (The testing entry's plain-object view of the
+ * same services is wire/plain-services.ts.)
+ *
+ * Why not @grpc/proto-loader: it parses .proto files at run time and eagerly encodes a
+ * FileDescriptorProto per file (for gRPC reflection, which Grafana never uses); that was ~30 ms of
+ * our start-up.
  */
-import type * as grpc from '@grpc/grpc-js';
-import * as protobuf from 'protobufjs';
-import { protoDescriptor } from './descriptor';
+import type * as grpcJs from '@grpc/grpc-js';
+import * as generated from './generated/protocol';
+import { SERVICES } from './generated/services';
 
-/** How decoded messages look: field names exactly as in the .proto, int64 → number, enums → names. */
-export const CONVERSION: protobuf.IConversionOptions = {
-  longs: Number,
-  enums: String,
-  defaults: true,
-  arrays: true,
-  objects: true,
+/** The generated static class of one message type (the plain variant adds fromObject/toObject). */
+export interface MessageCodec {
+  encode(message: object): { finish(): Uint8Array };
+  decode(bytes: Uint8Array): object;
+}
+
+type ServiceName = keyof typeof SERVICES;
+
+/** The generated class for a full type name such as `pluginv2.QueryDataRequest`, in `root`. */
+function codecOf<C extends MessageCodec>(root: object, fullName: string): C {
+  let node: unknown = root;
+  for (const part of fullName.split('.')) node = (node as Record<string, unknown>)?.[part];
+  if (typeof node !== 'function') throw new Error(`no generated codec for ${fullName}: rebuild the package (npm run build)`);
+  return node as unknown as C;
+}
+
+export function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** How a service's messages go to and from bytes. */
+export interface Codecs<C extends MessageCodec> {
+  /** The generated module whose classes the definitions use. */
+  root: object;
+  serialize(type: C): (value: object) => Buffer;
+  deserialize(type: C): (bytes: Buffer) => object;
+}
+
+const MESSAGE_CODECS: Codecs<MessageCodec> = {
+  root: generated,
+  serialize: (type) => (value) => asBuffer(type.encode(value).finish()),
+  deserialize: (type) => (bytes) => type.decode(bytes),
 };
 
-function loadRoot(): protobuf.Root {
-  const root = protobuf.Root.fromJSON(protoDescriptor());
-  root.resolveAll();
-  return root;
-}
-
-function serializer(type: protobuf.Type): (value: object) => Buffer {
-  return (value) => {
-    const bytes = type.encode(type.fromObject(value as Record<string, unknown>)).finish();
-    return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  };
-}
-
-function deserializer(type: protobuf.Type): (bytes: Buffer) => object {
-  return (bytes) => type.toObject(type.decode(bytes), CONVERSION);
-}
-
-/** A grpc-js service definition for a protobufjs service (what proto-loader would build). */
-export function serviceDefinition(service: protobuf.Service): grpc.ServiceDefinition {
-  const definition: Record<string, grpc.MethodDefinition<object, object>> = {};
-  const servicePath = service.fullName.replace(/^\./, '');
-  for (const method of service.methodsArray) {
-    method.resolve();
-    const request = method.resolvedRequestType!;
-    const response = method.resolvedResponseType!;
-    definition[method.name] = {
-      path: `/${servicePath}/${method.name}`,
-      requestStream: Boolean(method.requestStream),
-      responseStream: Boolean(method.responseStream),
-      requestSerialize: serializer(request),
-      requestDeserialize: deserializer(request),
-      responseSerialize: serializer(response),
-      responseDeserialize: deserializer(response),
-      originalName: method.name,
+function serviceDefinition<C extends MessageCodec>(name: ServiceName, codecs: Codecs<C>): grpcJs.ServiceDefinition {
+  const definition: Record<string, grpcJs.MethodDefinition<object, object>> = {};
+  for (const [method, shape] of Object.entries(SERVICES[name])) {
+    const request = codecOf<C>(codecs.root, shape.requestType);
+    const response = codecOf<C>(codecs.root, shape.responseType);
+    definition[method] = {
+      path: shape.path,
+      requestStream: shape.requestStream,
+      responseStream: shape.responseStream,
+      requestSerialize: codecs.serialize(request),
+      requestDeserialize: codecs.deserialize(request),
+      responseSerialize: codecs.serialize(response),
+      responseDeserialize: codecs.deserialize(response),
+      originalName: method,
     };
   }
-  return definition as grpc.ServiceDefinition;
+  return definition as grpcJs.ServiceDefinition;
 }
 
+/** The services a plugin serves (and Grafana's host calls). */
+const SERVED = {
+  data: 'pluginv2.Data',
+  diagnostics: 'pluginv2.Diagnostics',
+  resource: 'pluginv2.Resource',
+  stream: 'pluginv2.Stream',
+  health: 'grpc.health.v1.Health',
+  controller: 'plugin.GRPCController',
+  stdio: 'plugin.GRPCStdio',
+  broker: 'plugin.GRPCBroker',
+} as const satisfies Record<string, ServiceName>;
+
+export type WireServices = Record<keyof typeof SERVED, grpcJs.ServiceDefinition>;
+
 export interface Wire {
-  root: protobuf.Root;
-  services: {
-    data: grpc.ServiceDefinition;
-    diagnostics: grpc.ServiceDefinition;
-    resource: grpc.ServiceDefinition;
-    stream: grpc.ServiceDefinition;
-    health: grpc.ServiceDefinition;
-    controller: grpc.ServiceDefinition;
-    stdio: grpc.ServiceDefinition;
-    broker: grpc.ServiceDefinition;
-  };
-  /** google.rpc.Status / ErrorInfo, for rich error details. */
-  rpcStatus: protobuf.Type;
-  errorInfo: protobuf.Type;
+  /** Served by the plugin: generated message objects in, plain objects of the generated interfaces out. */
+  services: WireServices;
+}
+
+/** Definitions of every served service over `codecs`. */
+export function definitions<C extends MessageCodec>(codecs: Codecs<C>): WireServices {
+  return Object.fromEntries(Object.entries(SERVED).map(([key, name]) => [key, serviceDefinition(name, codecs)])) as WireServices;
 }
 
 let cached: Wire | undefined;
 
-/** Loads the protos once per process. */
+/** Builds the definitions once per process. */
 export function loadWire(): Wire {
-  if (cached) return cached;
-  const root = loadRoot();
-  const service = (name: string): grpc.ServiceDefinition => serviceDefinition(root.lookupService(name));
-  cached = {
-    root,
-    services: {
-      data: service('pluginv2.Data'),
-      diagnostics: service('pluginv2.Diagnostics'),
-      resource: service('pluginv2.Resource'),
-      stream: service('pluginv2.Stream'),
-      health: service('grpc.health.v1.Health'),
-      controller: service('plugin.GRPCController'),
-      stdio: service('plugin.GRPCStdio'),
-      broker: service('plugin.GRPCBroker'),
-    },
-    rpcStatus: root.lookupType('google.rpc.Status'),
-    errorInfo: root.lookupType('google.rpc.ErrorInfo'),
-  };
+  cached ??= { services: definitions(MESSAGE_CODECS) };
   return cached;
 }

@@ -3,7 +3,7 @@
  * the format the request asked for, and transfers the bytes back without copying.
  */
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { encodeFrame } from '../handlers/encode';
+import { encodeFrame } from '../wire/convert/frame';
 import { QueryError } from '../types';
 import type { FrameTask } from './frame-task';
 import { FRAME_WORKER_MARKER, type ResultMessage, type TaskFailure, type TaskMessage } from './protocol';

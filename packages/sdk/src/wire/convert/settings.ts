@@ -1,6 +1,13 @@
-/** Wire datasource settings → the typed settings handed to `newInstance` (jsonData parsed once). */
-import { SettingsError, type DataSourceInstanceSettings } from '../types';
-import type { WireDataSourceInstanceSettings } from '../wire/messages';
+/**
+ * Wire datasource settings → the SDK's DataSourceInstanceSettings: jsonData bytes parsed (once per
+ * settings version: the instance manager calls this only when it creates an instance), secure data
+ * copied, both bounded in size.
+ */
+import { SettingsError, type DataSourceInstanceSettings } from '../../types';
+import type { pluginv2 } from '../messages';
+import { int64 } from './scalars';
+
+export type WireDataSourceInstanceSettings = pluginv2.IDataSourceInstanceSettings;
 
 /**
  * Largest jsonData accepted (bytes of JSON). Grafana sets no limit of its own; settings written in its
@@ -13,10 +20,18 @@ export const MAX_SECURE_JSON_DATA_BYTES = 64 * 1024;
 
 const KiB = (bytes: number): string => `${Math.ceil(bytes / 1024)} KiB`;
 
-function secureDataBytes(data: Record<string, string> | undefined): number {
+function secureDataBytes(data: Record<string, string> | null | undefined): number {
   let total = 0;
   for (const [key, value] of Object.entries(data ?? {})) total += Buffer.byteLength(key) + Buffer.byteLength(String(value));
   return total;
+}
+
+/** Which datasource the settings belong to (uid, else the deprecated numeric id) and their version. */
+export function settingsIdentity(wire: WireDataSourceInstanceSettings): { datasource: string; version: string } {
+  return {
+    datasource: wire.uid ? `uid:${wire.uid}` : `id:${int64(wire.id)}`,
+    version: String(int64(wire.lastUpdatedMS)),
+  };
 }
 
 /** Throws a SettingsError naming the limit when the settings are too big to keep. */
@@ -35,7 +50,7 @@ export function checkSettingsSize(wire: WireDataSourceInstanceSettings): void {
   }
 }
 
-export function parseJsonData(bytes: Uint8Array | undefined): Record<string, unknown> {
+export function parseJsonData(bytes: Uint8Array | null | undefined): Record<string, unknown> {
   if (!bytes || bytes.length === 0) return {};
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
   if (text.trim() === '') return {};
@@ -56,7 +71,7 @@ export function parseJsonData(bytes: Uint8Array | undefined): Record<string, unk
 export function decodeSettingsShell(wire: WireDataSourceInstanceSettings): DataSourceInstanceSettings {
   const secure = wire.decryptedSecureJsonData ?? {};
   return {
-    id: Number(wire.id ?? 0),
+    id: int64(wire.id),
     uid: wire.uid ?? '',
     name: wire.name ?? '',
     url: wire.url ?? '',
@@ -66,11 +81,12 @@ export function decodeSettingsShell(wire: WireDataSourceInstanceSettings): DataS
     basicAuthUser: wire.basicAuthUser ?? '',
     jsonData: {},
     decryptedSecureJsonData: secureDataBytes(secure) > MAX_SECURE_JSON_DATA_BYTES ? {} : { ...secure },
-    lastUpdatedMS: Number(wire.lastUpdatedMS ?? 0),
+    lastUpdatedMS: int64(wire.lastUpdatedMS),
     apiVersion: wire.apiVersion ?? '',
   };
 }
 
+/** The full settings, jsonData parsed; throws a SettingsError for settings that cannot be used. */
 export function decodeSettings(wire: WireDataSourceInstanceSettings): DataSourceInstanceSettings {
   checkSettingsSize(wire);
   return { ...decodeSettingsShell(wire), jsonData: parseJsonData(wire.jsonData) };

@@ -1,0 +1,3 @@
+export type { StreamSubscription } from './sharedStreams';
+export { displayUrl, type WebSecureValues } from './endpoint';
+export { DEFAULT_PROBE_WAIT_MS } from './probe';

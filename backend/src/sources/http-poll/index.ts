@@ -1,0 +1,2 @@
+export { HttpPollSource, type HttpPollSourceOptions } from './poller';
+export { probeHttpPoll, type HttpPollProbeOptions } from './probe';

@@ -1,0 +1,2 @@
+export { WebSocketSource, type WebSocketSourceOptions } from './connection';
+export { probeWebSocket, type WebSocketProbeOptions } from './probe';
