@@ -102,10 +102,11 @@ describe('a Tributary channel in the live hub', () => {
     const dataPackets = () => sender.packets.slice(1).map((p) => p.text);
 
     await afterCurrentWake(); // the next packet (step + 1) is encoded now, before it is due
+    const expected = referencePacket(q, step + 1, 1); // built before the spy: it generates values too
     const fill = jest.spyOn(SignalGenerator.prototype, 'fill');
     clock.fireAt((step + 1) * 50);
-    expect(dataPackets()).toEqual([referencePacket(q, step + 1, 1)]);
     expect(fill).not.toHaveBeenCalled(); // nothing generated while the channel was due
+    expect(dataPackets()).toEqual([expected]);
 
     // The wake-up comes three steps late: the prepared single-step packet does not fit and is rebuilt.
     await afterCurrentWake();

@@ -55,7 +55,9 @@ export class DeadlineScheduler {
       return;
     }
     this.buckets.delete(due);
-    this.dueTimes.splice(this.dueTimes.indexOf(due), 1);
+    // Absent while a clock-back pass runs (it took every due time out first).
+    const index = this.dueTimes.indexOf(due);
+    if (index >= 0) this.dueTimes.splice(index, 1);
     this.arm();
   }
 
@@ -94,22 +96,29 @@ export class DeadlineScheduler {
     this.timer = undefined;
     this.armedFor = Number.NaN;
     const clockNow = this.clock.now();
-    // Before the arming time: the wall clock went back, so every deadline is "due" (see the header).
-    const now = clockNow < this.armedAt ? Number.POSITIVE_INFINITY : clockNow;
     this.firing = true;
-    while (this.dueTimes.length > 0 && this.dueTimes[0] <= now) {
-      const due = this.dueTimes.shift()!;
-      const bucket = this.buckets.get(due)!;
-      this.buckets.delete(due);
-      for (const entry of bucket) {
-        try {
-          entry();
-        } catch (error) {
-          this.onError(error);
-        }
-      }
+    if (clockNow < this.armedAt) {
+      // The wall clock went back (see the header): every deadline waiting now is called once. Only
+      // these: a callback that re-plans from the earlier clock waits for the next timer, so a
+      // re-planning callback cannot keep this loop going.
+      for (const due of this.dueTimes.splice(0)) this.runBucket(due);
+    } else {
+      while (this.dueTimes.length > 0 && this.dueTimes[0] <= clockNow) this.runBucket(this.dueTimes.shift()!);
     }
     this.firing = false;
     this.arm();
+  }
+
+  private runBucket(due: number): void {
+    const bucket = this.buckets.get(due);
+    if (!bucket) return; // emptied by cancels earlier in a clock-back pass
+    this.buckets.delete(due);
+    for (const entry of bucket) {
+      try {
+        entry();
+      } catch (error) {
+        this.onError(error);
+      }
+    }
   }
 }
