@@ -7,10 +7,9 @@ import type { Frame } from '@tributary/grafana-backend-sdk/frames';
 import type { DataFrameFormat } from '@tributary/grafana-backend-sdk';
 import { validateQuery } from '../../../src/shared/validation';
 import { DEFAULT_SETTINGS } from '../../../src/shared/settings';
-import { signalFrame, seriesNames } from './frames';
 import { historyWindow } from './history';
 import { historyCost } from './historyCost';
-import { SignalGenerator } from './signals';
+import { SeriesShape } from './series';
 
 const UID = 'cost-test';
 const NOW = Date.UTC(2026, 0, 1, 12);
@@ -20,12 +19,7 @@ function encodedSize(model: Record<string, unknown>, spanMs: number, format: Dat
   if (!result.ok) throw new Error(result.problem.message);
   const query = result.query;
   const window = historyWindow({ from: NOW - spanMs, to: NOW }, query.sampleIntervalMs, 0, query.seriesCount);
-  const frame: Frame = signalFrame(
-    { names: seriesNames(query), sampleIntervalMs: query.sampleIntervalMs, refId: 'A' },
-    new SignalGenerator(query, UID),
-    window.firstStep,
-    window.rows,
-  );
+  const frame: Frame = new SeriesShape(query, UID).frame(window.firstStep, window.rows, { refId: 'A' });
   const actual = format === 'arrow' ? frameToArrow(checkFrame(frame)).byteLength : frameToJSONBytes(checkFrame(frame), 'all').byteLength;
   return { estimate: historyCost(window, query, UID, format).bytes!, actual };
 }

@@ -4,7 +4,6 @@ import type { TributarySettings } from '../../../src/shared/settings';
 import type { FrameMeta, Notice } from '@tributary/grafana-backend-sdk/frames';
 import { formatChannel, MAX_CHANNEL_LENGTH } from '@tributary/grafana-backend-sdk/live';
 import type { Clock } from '@tributary/grafana-backend-sdk/live';
-import { DeadlineScheduler } from '@tributary/grafana-backend-sdk/live';
 import { LiveHub } from '@tributary/grafana-backend-sdk/live';
 import {
   QueryError,
@@ -29,7 +28,6 @@ import {
 } from '@tributary/grafana-backend-sdk';
 import { runFrameTask } from '@tributary/grafana-backend-sdk';
 import { encodeChannelPath, parseChannelPath, type StreamQuery } from './channelPath';
-import { seriesNames, signalFrame } from './frames';
 import { signalHistoryTask } from './historyTask';
 import { healthReport } from './health';
 import { historyWindow } from './history';
@@ -37,8 +35,8 @@ import { historyCost } from './historyCost';
 import { hubObserver, tributaryMetrics, type TributaryMetrics } from './metrics';
 import { decodeTributaryQuery, type NormalizedQuery } from './queryModel';
 import { handleResource } from './resources';
-import { SignalGenerator } from './signals';
-import { SignalChannelSource, type StepRange } from './streams';
+import { SeriesShape } from './series';
+import { SignalChannelSource } from './streams';
 
 export interface InstanceOptions {
   version: string;
@@ -49,9 +47,8 @@ export interface InstanceOptions {
 export class TributaryInstance implements DataSourceInstance<TributaryQuery> {
   readonly settings: TributarySettings;
   private readonly uid: string;
-  private readonly hub: LiveHub<StepRange>;
-  /** One timer per wake instant for all of this instance's channels. */
-  private readonly wakeups: DeadlineScheduler;
+  /** Owns every stream's timing: when packets are due, the rate cap, slow readers. */
+  private readonly hub: LiveHub;
   private readonly metrics: TributaryMetrics;
   private readonly logger: Logger;
 
@@ -64,10 +61,7 @@ export class TributaryInstance implements DataSourceInstance<TributaryQuery> {
     this.uid = instanceSettings.uid;
     this.logger = factory.logger.with({ datasourceUid: this.uid });
     this.metrics = tributaryMetrics(factory.metrics);
-    this.wakeups = new DeadlineScheduler(options.clock, (error) =>
-      this.logger.error('stream wake-up failed', { error: String(error) }),
-    );
-    this.hub = new LiveHub<StepRange>({
+    this.hub = new LiveHub({
       maxPacketsPerSecond: this.settings.maxPacketsPerSecond,
       clock: options.clock,
       observer: hubObserver(this.metrics),
@@ -121,10 +115,9 @@ export class TributaryInstance implements DataSourceInstance<TributaryQuery> {
     }
     // Schema only: the browser appends initial rows after the QueryData history it already holds, so
     // "recent rows" here would repeat timestamps it has and draw a line going back in time.
-    const shape = { names: seriesNames(parsed.query), sampleIntervalMs: parsed.query.sampleIntervalMs };
     return {
       status: 'ok',
-      initialData: signalFrame(shape, new SignalGenerator(parsed.query, this.uid), 0, 0),
+      initialData: new SeriesShape(parsed.query, this.uid).frame(0, 0),
       initialDataInclude: 'schema',
     };
   }
@@ -137,20 +130,7 @@ export class TributaryInstance implements DataSourceInstance<TributaryQuery> {
       return;
     }
     const query = parsed.query;
-    await this.hub.run(
-      req.path,
-      () =>
-        new SignalChannelSource({
-          query,
-          datasourceUid: this.uid,
-          maxPacketsPerSecond: this.settings.maxPacketsPerSecond,
-          clock: this.options.clock,
-          scheduler: this.wakeups,
-          onSkipped: (points) => this.metrics.droppedPoints.inc({ reason: 'behind' }, points),
-        }),
-      sender,
-      ctx.signal,
-    );
+    await this.hub.run(req.path, () => new SignalChannelSource(new SeriesShape(query, this.uid)), sender, ctx.signal);
   }
 
   publishStream(): PublishStreamResult {
@@ -175,11 +155,10 @@ export class TributaryInstance implements DataSourceInstance<TributaryQuery> {
     if (query.withStreaming && !fromAlert) {
       meta.channel = this.channelFor(query);
     }
-    const shape = { names: seriesNames(query), sampleIntervalMs: query.sampleIntervalMs, refId: request.refId, meta };
     const frames = await runFrameTask(ctx, signalHistoryTask, {
-      shape,
-      params: query,
+      query: streamQuery(query),
       datasourceUid: this.uid,
+      labels: { refId: request.refId, meta },
       firstStep: window.firstStep,
       rows: window.rows,
     });
@@ -200,6 +179,12 @@ export class TributaryInstance implements DataSourceInstance<TributaryQuery> {
     }
     throw new QueryError(`cannot build a live channel for this datasource: ${channel.message}`, 500);
   }
+}
+
+/** The fields that shape a query's series (what a worker thread needs to compute its history). */
+function streamQuery(query: NormalizedQuery): StreamQuery {
+  const { signal, seriesCount, sampleIntervalMs, amplitude, offset, periodMs, alias } = query;
+  return { signal, seriesCount, sampleIntervalMs, amplitude, offset, periodMs, alias };
 }
 
 /** Grafana marks queries from alert rule evaluation with the `FromAlert: true` header. */

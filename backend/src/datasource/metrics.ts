@@ -80,6 +80,7 @@ export function hubObserver(metrics: TributaryMetrics): HubObserver {
       metrics.bytesSent.inc(packet.bytes.length);
     },
     packetDropped: (_path, packet) => metrics.droppedPoints.inc({ reason: 'slow_reader' }, packet.points),
+    pointsSkipped: (_path, points) => metrics.droppedPoints.inc({ reason: 'behind' }, points),
     upstreamFailed: () => metrics.upstreamRestarts.inc(),
   };
 }

@@ -95,4 +95,18 @@ describe('DeadlineScheduler', () => {
     expect(ticks).toEqual([1_050, 1_100, 1_150]);
     expect(clock.timers.size).toBe(0);
   });
+
+  it('calls every waiting callback when the wall clock went back since the timer was armed', () => {
+    const clock = new ManualClock();
+    const scheduler = new DeadlineScheduler(clock);
+    const calls: string[] = [];
+    scheduler.schedule(1_050, () => calls.push('first'));
+    scheduler.schedule(5_000, () => calls.push('later'));
+    const [[id, timer]] = [...clock.timers.entries()];
+    clock.timers.delete(id);
+    clock.time = 1_050 - 3_600_000; // the timer's 50 ms passed, but an NTP step set the clock back an hour
+    timer.callback();
+    expect(calls).toEqual(['first', 'later']); // not an hour of silence: their owners re-plan
+    expect(clock.timers.size).toBe(0);
+  });
 });

@@ -4,7 +4,10 @@
  * callback due at the same epoch millisecond shares a bucket, and only the earliest bucket has a
  * timer. The deadline is checked against the clock when the timer fires: Node arms timers from the
  * event loop's cached time, which can lag by however long the current tick has run, so a timer may
- * fire early; it is then re-armed for the rest instead of calling anything before its time.
+ * fire early; it is then re-armed for the rest instead of calling anything before its time. If the
+ * wall clock has gone back since the timer was armed (an NTP step), every waiting callback is called
+ * at once: waiting for the wall clock to reach their deadlines again would silence them for as long
+ * as the clock went back. Callers therefore check the time themselves and re-plan (the live channels do).
  */
 import { systemClock, type Clock } from './clock';
 
@@ -14,6 +17,8 @@ export class DeadlineScheduler {
   private readonly buckets = new Map<number, Set<() => void>>();
   private timer: unknown;
   private armedFor = Number.NaN;
+  /** Wall-clock time when the timer was armed. */
+  private armedAt = Number.NaN;
   private firing = false;
 
   constructor(
@@ -50,7 +55,9 @@ export class DeadlineScheduler {
       return;
     }
     this.buckets.delete(due);
-    this.dueTimes.splice(this.dueTimes.indexOf(due), 1);
+    // Absent while a clock-back pass runs (it took every due time out first).
+    const index = this.dueTimes.indexOf(due);
+    if (index >= 0) this.dueTimes.splice(index, 1);
     this.arm();
   }
 
@@ -80,28 +87,38 @@ export class DeadlineScheduler {
     }
     this.armedFor = earliest;
     if (!Number.isNaN(earliest)) {
-      this.timer = this.clock.setTimeout(() => this.fire(), earliest - this.clock.now());
+      this.armedAt = this.clock.now();
+      this.timer = this.clock.setTimeout(() => this.fire(), earliest - this.armedAt);
     }
   }
 
   private fire(): void {
     this.timer = undefined;
     this.armedFor = Number.NaN;
-    const now = this.clock.now();
+    const clockNow = this.clock.now();
     this.firing = true;
-    while (this.dueTimes.length > 0 && this.dueTimes[0] <= now) {
-      const due = this.dueTimes.shift()!;
-      const bucket = this.buckets.get(due)!;
-      this.buckets.delete(due);
-      for (const entry of bucket) {
-        try {
-          entry();
-        } catch (error) {
-          this.onError(error);
-        }
-      }
+    if (clockNow < this.armedAt) {
+      // The wall clock went back (see the header): every deadline waiting now is called once. Only
+      // these: a callback that re-plans from the earlier clock waits for the next timer, so a
+      // re-planning callback cannot keep this loop going.
+      for (const due of this.dueTimes.splice(0)) this.runBucket(due);
+    } else {
+      while (this.dueTimes.length > 0 && this.dueTimes[0] <= clockNow) this.runBucket(this.dueTimes.shift()!);
     }
     this.firing = false;
     this.arm();
+  }
+
+  private runBucket(due: number): void {
+    const bucket = this.buckets.get(due);
+    if (!bucket) return; // emptied by cancels earlier in a clock-back pass
+    this.buckets.delete(due);
+    for (const entry of bucket) {
+      try {
+        entry();
+      } catch (error) {
+        this.onError(error);
+      }
+    }
   }
 }

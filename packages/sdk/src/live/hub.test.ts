@@ -1,4 +1,4 @@
-import { LiveHub, type ChannelSource, type EncodedPacket } from './hub';
+import { LiveHub, type ChannelSource, type EncodedPacket, type GridChannelSource } from './hub';
 import { systemClock } from './clock';
 import { RecordingSender } from '../testing/recording-sender';
 
@@ -37,6 +37,26 @@ class TickSource implements ChannelSource<number[]> {
   encode(batches: readonly number[][]): EncodedPacket {
     const values = batches.flat();
     return { bytes: Buffer.from(JSON.stringify({ data: { values: [values] } })), points: values.length };
+  }
+}
+
+/** A grid source whose row values are their step numbers; records when and what it was asked for. */
+class StepGrid implements GridChannelSource {
+  readonly kind = 'grid';
+  readonly pointsPerRow = 1;
+  encodes: { at: number; first: number; rows: number }[] = [];
+  constructor(
+    readonly intervalMs: number,
+    readonly maxRowsPerPacket = 1000,
+    readonly rowsKnownAhead = false,
+  ) {}
+  schemaPacket(): EncodedPacket {
+    return { bytes: Buffer.from('{"schema":{"fields":[{"name":"step","type":"number"}]}}'), points: 0 };
+  }
+  encodeRows(first: number, rows: number): EncodedPacket {
+    this.encodes.push({ at: Date.now(), first, rows });
+    const steps = Array.from({ length: rows }, (_, i) => first + i);
+    return { bytes: Buffer.from(JSON.stringify({ data: { values: [steps] } })), points: rows };
   }
 }
 
@@ -261,5 +281,113 @@ describe('LiveHub', () => {
 
   it('rejects a non-positive packet rate', () => {
     expect(() => new LiveHub({ maxPacketsPerSecond: 0 })).toThrow(/maxPacketsPerSecond/);
+  });
+});
+
+describe('LiveHub with grid sources', () => {
+  const T0 = 1_700_000_000_010; // 10 ms past a 50 ms slot edge
+  beforeEach(() => jest.useFakeTimers({ now: T0 }));
+  afterEach(() => jest.useRealTimers());
+
+  it('sends every row after the start exactly once, on time, within the packet budget', async () => {
+    const grid = new StepGrid(10); // 100 rows/s, budget 20 packets/s
+    const hub = new LiveHub({ maxPacketsPerSecond: 20 });
+    const sender = new RecordingSender();
+    const stop = new AbortController();
+    const run = hub.run('g', () => grid, sender, stop.signal);
+    await jest.advanceTimersByTimeAsync(3000);
+    stop.abort();
+    await run;
+
+    const start = Math.floor(T0 / 10);
+    const end = Math.floor((T0 + 3000) / 50) * 5; // the last slot edge reached
+    expect(dataValues(sender).flat()).toEqual(Array.from({ length: end - start }, (_, i) => start + 1 + i));
+    const times = sender.packets.slice(1).map((p) => p.at);
+    times.slice(1).forEach((t, i) => expect(Math.floor(t / 50)).toBeGreaterThan(Math.floor(times[i] / 50)));
+    // packets go out every 50 ms, epoch-aligned, as soon as their newest row is due
+    sender.packets.slice(1).forEach((p, i) => expect(p.at).toBe(dataValues(sender)[i].at(-1)! * 10));
+    times.forEach((t) => expect(t % 50).toBe(0));
+  });
+
+  it('sends a slow grid one packet per row, not one per slot', async () => {
+    const grid = new StepGrid(1000);
+    const hub = new LiveHub({ maxPacketsPerSecond: 20 });
+    const sender = new RecordingSender();
+    const stop = new AbortController();
+    const run = hub.run('g', () => grid, sender, stop.signal);
+    await jest.advanceTimersByTimeAsync(5000);
+    stop.abort();
+    await run;
+    expect(dataValues(sender)).toEqual([1, 2, 3, 4, 5].map((i) => [Math.floor(T0 / 1000) + i]));
+    expect(grid.encodes).toHaveLength(5);
+  });
+
+  it('after a stall sends the newest rows only and reports the points it skipped', async () => {
+    const grid = new StepGrid(10, 100);
+    const skipped: number[] = [];
+    const hub = new LiveHub({ maxPacketsPerSecond: 20, observer: { pointsSkipped: (_p, points) => skipped.push(points) } });
+    const sender = new RecordingSender();
+    const stop = new AbortController();
+    const run = hub.run('g', () => grid, sender, stop.signal);
+    await jest.advanceTimersByTimeAsync(100);
+    const before = dataValues(sender).flat();
+    const packetsBefore = dataValues(sender).length;
+    jest.setSystemTime(Date.now() + 10_000); // the process was suspended for 10 s
+    await jest.advanceTimersByTimeAsync(100);
+    stop.abort();
+    await run;
+    const packets = dataValues(sender);
+    const catchUp = packets[packetsBefore];
+    expect(catchUp).toHaveLength(100);
+    expect(catchUp[0]).toBe(before.at(-1)! + 1 + skipped[0]);
+    expect(skipped).toEqual([1000 - 100 + 5]);
+    packets.flat().slice(1).forEach((step, i) => expect(step).toBeGreaterThan(packets.flat()[i]));
+  });
+
+  it('follows the wall clock back instead of falling silent', async () => {
+    const grid = new StepGrid(50);
+    const hub = new LiveHub({ maxPacketsPerSecond: 20 });
+    const sender = new RecordingSender();
+    const stop = new AbortController();
+    const run = hub.run('g', () => grid, sender, stop.signal);
+    await jest.advanceTimersByTimeAsync(500);
+    const sentBefore = dataValues(sender).length;
+    jest.setSystemTime(Date.now() - 3_600_000); // an NTP step back by an hour
+    await jest.advanceTimersByTimeAsync(1000);
+    stop.abort();
+    await run;
+    const recent = dataValues(sender).slice(sentBefore).flat();
+    expect(recent.length).toBeGreaterThanOrEqual(18);
+    recent.forEach((step) => expect(step * 50).toBeLessThanOrEqual(Date.now()));
+  });
+
+  it('encodes a rows-known-ahead packet while idle and sends those bytes when due', async () => {
+    const grid = new StepGrid(50, 1000, true);
+    const hub = new LiveHub({ maxPacketsPerSecond: 20 });
+    const sender = new RecordingSender();
+    const stop = new AbortController();
+    const run = hub.run('g', () => grid, sender, stop.signal);
+    await jest.advanceTimersByTimeAsync(1000);
+    stop.abort();
+    await run;
+    const sent = sender.packets.slice(1);
+    expect(sent.length).toBe(20);
+    // every packet was encoded before its time (right after the previous one), exactly once
+    expect(grid.encodes.slice(0, sent.length).every((e, i) => e.at < sent[i].at && e.first === dataValues(sender)[i][0])).toBe(true);
+    expect(grid.encodes.length).toBe(sent.length + 1); // and the one after, never sent
+  });
+
+  it('wakes every channel due at the same instant on one timer', async () => {
+    const hub = new LiveHub({ maxPacketsPerSecond: 20 });
+    const stop = new AbortController();
+    const senders = Array.from({ length: 50 }, () => new RecordingSender());
+    const runs = senders.map((sender, i) => hub.run(`g${i}`, () => new StepGrid(50), sender, stop.signal));
+    expect(jest.getTimerCount()).toBe(1);
+    await jest.advanceTimersByTimeAsync(500);
+    expect(jest.getTimerCount()).toBe(1);
+    expect(senders.every((s) => s.packets.length === 11)).toBe(true);
+    stop.abort();
+    await Promise.all(runs);
+    expect(jest.getTimerCount()).toBe(0);
   });
 });
