@@ -12,8 +12,13 @@ import {
   type NumericRange,
   type TributaryQuery,
 } from './query';
+import type { PayloadMapping } from './mapping';
+import type { BufferSettings, MqttSettings } from './mqtt';
+import { validateMqttSettings } from './mqttValidation';
 import { DEFAULT_SETTINGS, SETTINGS_RANGES, type TributarySettings } from './settings';
 import { settingRangeError } from './settingsValidation';
+import { DEFAULT_SOURCE_KIND, SOURCE_KINDS, isSourceKind } from './sources';
+import { topicFilterError } from './topicFilter';
 
 /** Longest alias accepted at all (streaming queries are further bounded by the channel length). */
 export const MAX_ALIAS_LENGTH = 100;
@@ -164,4 +169,89 @@ export function validateSettings(jsonData: unknown): SettingsValidation {
     }
   }
   return { settings, problems };
+}
+
+/** Every setting of a datasource with defaults filled in, by source kind (secrets are not here). */
+export type EffectiveSettings =
+  | (TributarySettings & { sourceKind: 'signals' })
+  | (TributarySettings & { sourceKind: 'mqtt'; mqtt: MqttSettings; buffer: BufferSettings });
+
+export interface DatasourceSettingsValidation {
+  settings: EffectiveSettings;
+  problems: string[];
+}
+
+/**
+ * Checks a whole datasource: the numeric settings, the source kind and, for `mqtt`, the connection
+ * and buffer settings and which secure keys go together. `secureKeys` are the secureJsonData keys that
+ * are set (values are never needed here).
+ */
+export function validateDatasourceSettings(jsonData: unknown, secureKeys: Iterable<string> = []): DatasourceSettingsValidation {
+  const base = validateSettings(jsonData);
+  const raw = (typeof jsonData === 'object' && jsonData !== null && !Array.isArray(jsonData) ? jsonData : {}) as Record<string, unknown>;
+  const kind = isMissing(raw.sourceKind) ? DEFAULT_SOURCE_KIND : raw.sourceKind;
+  if (!isSourceKind(kind)) {
+    return {
+      settings: { ...base.settings, sourceKind: 'signals' },
+      problems: [...base.problems, `sourceKind must be one of ${SOURCE_KINDS.join(', ')} (got ${describe(raw.sourceKind)})`],
+    };
+  }
+  if (kind === 'signals') {
+    return { settings: { ...base.settings, sourceKind: 'signals' }, problems: base.problems };
+  }
+  const mqtt = validateMqttSettings(raw.mqtt, raw.buffer, secureKeys);
+  return {
+    settings: { ...base.settings, sourceKind: 'mqtt', mqtt: mqtt.mqtt, buffer: mqtt.buffer },
+    problems: [...base.problems, ...mqtt.problems],
+  };
+}
+
+/** A message-source query (MQTT) as the backend acts on it. */
+export interface MessageQuery {
+  refId: string;
+  topic: string;
+  /** The mapping as given (shape checked by the backend's mapping module). */
+  mapping?: PayloadMapping;
+  withStreaming: boolean;
+  alias: string;
+}
+
+export type MessageQueryValidation = { ok: true; query: MessageQuery } | { ok: false; problem: QueryProblem };
+
+/** Checks the source-independent part of a message query: the topic filter, streaming toggle and alias. */
+export function validateMessageQuery(json: unknown): MessageQueryValidation {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    return { ok: false, problem: { field: 'query', message: 'the query must be a JSON object', beyondSettings: false } };
+  }
+  const raw = json as Record<string, unknown>;
+  const fail = (field: string, message: string): MessageQueryValidation => ({ ok: false, problem: { field, message, beyondSettings: false } });
+  // Not trimmed: spaces are legal in MQTT topics and part of their name.
+  const topicError = topicFilterError(raw.topic ?? '');
+  if (topicError) {
+    return fail('topic', topicError);
+  }
+  const withStreaming = isMissing(raw.withStreaming) ? DEFAULT_QUERY.withStreaming : raw.withStreaming;
+  if (typeof withStreaming !== 'boolean') {
+    return fail('withStreaming', `withStreaming must be true or false (got ${describe(raw.withStreaming)})`);
+  }
+  const alias = isMissing(raw.alias) ? '' : raw.alias;
+  if (typeof alias !== 'string') {
+    return fail('alias', `alias must be text (got ${describe(raw.alias)})`);
+  }
+  if (alias.length > MAX_ALIAS_LENGTH) {
+    return fail('alias', `alias must be at most ${MAX_ALIAS_LENGTH} characters (got ${alias.length})`);
+  }
+  if (!isMissing(raw.mapping) && (typeof raw.mapping !== 'object' || Array.isArray(raw.mapping))) {
+    return fail('mapping', `mapping must be a JSON object (got ${describe(raw.mapping)})`);
+  }
+  return {
+    ok: true,
+    query: {
+      refId: typeof raw.refId === 'string' ? raw.refId : '',
+      topic: raw.topic as string,
+      mapping: isMissing(raw.mapping) ? undefined : (raw.mapping as PayloadMapping),
+      withStreaming,
+      alias: alias.trim(),
+    },
+  };
 }

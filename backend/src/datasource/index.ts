@@ -1,26 +1,46 @@
 /**
  * Tributary: a streaming datasource whose queries return history for the time range and, with
- * "With Streaming" on, a Grafana Live channel that continues the same series. See docs/datasource.md.
+ * "With Streaming" on, a Grafana Live channel that continues the same series. The source kind in the
+ * settings picks the instance: `signals` (the generator, docs/datasource.md) or `mqtt` (a broker,
+ * docs/sources.md).
  */
 import type { TributaryQuery } from '../../../src/shared/query';
-import type { TributarySettings } from '../../../src/shared/settings';
 import type { PluginDefinition } from '@tributary/grafana-backend-sdk';
 import { version as packageVersion } from '../../../package.json';
+import { mqttConnection, payloadMapper } from '../sources/glue/bindings';
+import { ChannelStore } from '../sources/glue/channelStore';
 import { signalHistoryTask } from './historyTask';
 import { TributaryInstance } from './instance';
-import { parseSettings } from './settings';
+import { MessageSourceInstance } from './messages/instance';
+import { decodeDatasourceSettings, type DecodedSettings } from './settings';
 
 export const PLUGIN_ID = 'tributary-streaming-datasource';
 export const VERSION: string = packageVersion;
 
-export const tributaryPlugin: PluginDefinition<TributaryQuery, TributarySettings> = {
+/** One per process, made on first use: remembers the queries behind hashed channel paths (on disk). */
+let channelStore: ChannelStore | undefined;
+
+export const tributaryPlugin: PluginDefinition<TributaryQuery, DecodedSettings> = {
   pluginId: PLUGIN_ID,
   version: VERSION,
   // Once per settings version; a SettingsError says which setting to fix.
-  decodeSettings: (settings) => parseSettings(settings.jsonData),
-  newInstance: (settings, ctx) => new TributaryInstance(settings, ctx, { version: VERSION }),
+  decodeSettings: (settings) => decodeDatasourceSettings(settings),
+  newInstance: (settings, ctx) => {
+    if (settings.config.sourceKind === 'signals') {
+      return new TributaryInstance(settings, ctx, { version: VERSION });
+    }
+    channelStore ??= new ChannelStore({ warn: (message, fields) => ctx.logger.warn(message, fields) });
+    return new MessageSourceInstance(settings, ctx, {
+      version: VERSION,
+      mapper: payloadMapper,
+      store: channelStore,
+      connect: ({ settings: config, uid, logger, registry }) =>
+        mqttConnection({ uid, mqtt: config.mqtt, buffer: config.buffer, secrets: config.secrets, logger, registry }),
+    });
+  },
   frameTasks: [signalHistoryTask],
   metricsNamespace: 'tributary',
 };
 
 export { TributaryInstance } from './instance';
+export { MessageSourceInstance } from './messages/instance';

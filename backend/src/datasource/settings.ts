@@ -1,14 +1,75 @@
-/** Datasource settings (jsonData): validated once per instance; bad values stop the instance with a fix-it message. */
-import { SettingsError } from '@tributary/grafana-backend-sdk';
+/**
+ * Datasource settings: jsonData and the secure keys, validated once per settings version (the SDK's
+ * decodeSettings); bad values stop the instance with a fix-it message that CheckHealth and every query show.
+ */
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { SettingsError, type DataSourceInstanceSettings } from '@tributary/grafana-backend-sdk';
+import { MQTT_SECURE_KEYS, type MqttSecureKey } from '../../../src/shared/mqtt';
 import type { TributarySettings } from '../../../src/shared/settings';
-import { validateSettings } from '../../../src/shared/validation';
+import { validateDatasourceSettings, validateSettings, type EffectiveSettings } from '../../../src/shared/validation';
 
+/** Decrypted secureJsonData values of an MQTT datasource (only the keys that are set). */
+export type MqttSecrets = Partial<Record<MqttSecureKey, string>>;
+
+/**
+ * What an instance receives. `secrets` is not enumerable, so it never ends up in JSON (health details,
+ * the `settings` resource, logs of the settings object).
+ */
+export type DecodedSettings = EffectiveSettings & { readonly secrets: MqttSecrets };
+
+const FIX_IT = 'Tributary settings need fixing (Connections → Data sources → this datasource)';
+
+/** The numeric settings only (signals datasources, and the tests that predate source kinds). */
 export function parseSettings(jsonData: unknown): TributarySettings {
   const { settings, problems } = validateSettings(jsonData);
   if (problems.length > 0) {
-    throw new SettingsError(
-      `Tributary settings need fixing (Connections → Data sources → this datasource): ${problems.join('; ')}.`,
-    );
+    throw new SettingsError(`${FIX_IT}: ${problems.join('; ')}.`);
   }
   return settings;
+}
+
+export function decodeDatasourceSettings(instance: Pick<DataSourceInstanceSettings, 'jsonData' | 'decryptedSecureJsonData'>): DecodedSettings {
+  const secrets: MqttSecrets = {};
+  for (const key of MQTT_SECURE_KEYS) {
+    const value = instance.decryptedSecureJsonData?.[key];
+    if (typeof value === 'string' && value !== '') {
+      secrets[key] = value;
+    }
+  }
+  const { settings, problems } = validateDatasourceSettings(instance.jsonData, Object.keys(secrets));
+  if (settings.sourceKind === 'mqtt') {
+    problems.push(...pemProblems(secrets));
+  }
+  if (problems.length > 0) {
+    throw new SettingsError(`${FIX_IT}: ${problems.join('; ')}.`);
+  }
+  const decoded = { ...settings } as DecodedSettings;
+  Object.defineProperty(decoded, 'secrets', { value: settings.sourceKind === 'mqtt' ? secrets : {}, enumerable: false });
+  return decoded;
+}
+
+/** Certificates and keys are read now, so a pasted-in mistake is named in Save & test, not as a TLS failure later. */
+function pemProblems(secrets: MqttSecrets): string[] {
+  const problems: string[] = [];
+  const certificate = (key: 'tlsCACert' | 'tlsClientCert', label: string) => {
+    const text = secrets[key];
+    if (text === undefined) {
+      return;
+    }
+    try {
+      new X509Certificate(text);
+    } catch (error) {
+      problems.push(`${label} (secureJsonData.${key}) is not a PEM certificate: ${(error as Error).message}`);
+    }
+  };
+  certificate('tlsCACert', 'the CA certificate');
+  certificate('tlsClientCert', 'the client certificate');
+  if (secrets.tlsClientKey !== undefined) {
+    try {
+      createPrivateKey(secrets.tlsClientKey);
+    } catch (error) {
+      problems.push(`the client key (secureJsonData.tlsClientKey) is not a PEM private key (unencrypted): ${(error as Error).message}`);
+    }
+  }
+  return problems;
 }

@@ -8,13 +8,13 @@ import {
   typedInstanceSettings,
 } from '@tributary/grafana-backend-sdk/testing';
 import type { RequestContext, TypedInstanceSettings } from '@tributary/grafana-backend-sdk';
-import type { TributarySettings } from '../../../src/shared/settings';
 import { tributaryPlugin } from './index';
+import type { DecodedSettings } from './settings';
 
 export { silentLogger, factoryContext, streamRequest, dataQuery, resourceRequest, ResourceRecorder } from '@tributary/grafana-backend-sdk/testing';
 
 /** What Tributary's newInstance receives: settings decoded as the SDK does (throws their SettingsError). */
-export function instanceSettings(jsonData: Record<string, unknown> = {}, uid = 'tributary-test'): TypedInstanceSettings<TributarySettings> {
+export function instanceSettings(jsonData: Record<string, unknown> = {}, uid = 'tributary-test'): TypedInstanceSettings<DecodedSettings> {
   return typedInstanceSettings(tributaryPlugin, sdkInstanceSettings(jsonData, uid, 'Tributary'));
 }
 
