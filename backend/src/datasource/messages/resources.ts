@@ -43,11 +43,18 @@ export async function handleMessageResource(req: CallResourceRequest, res: Resou
     res.json(400, { error: `filter: ${problem}` });
     return;
   }
-  res.json(200, await topicsUnder(context.connection, filter));
+  let subscription: Subscription;
+  try {
+    subscription = context.connection.subscribe(filter);
+  } catch (error) {
+    res.json(400, { error: `filter: ${(error as Error).message}` });
+    return;
+  }
+  res.json(200, await topicsUnder(subscription));
 }
 
-async function topicsUnder(connection: MessageConnection, filter: string): Promise<string[]> {
-  const subscription = connection.subscribe(filter);
+/** The topics of what the subscription holds (it is released here). */
+async function topicsUnder(subscription: Subscription): Promise<string[]> {
   try {
     const all = { fromMs: Number.NEGATIVE_INFINITY, toMs: Number.POSITIVE_INFINITY };
     let messages = subscription.history(all);
