@@ -54,22 +54,29 @@ async function server(): Promise<void> {
   const events = new Set<ServerResponse>();
   const rows: string[] = [];
   const httpServer = http.createServer((req, res) => {
+    // Only the measured stream (no query string) gets messages; the idle ones of the memory figure stay idle.
     if (req.url?.startsWith('/sse')) {
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
       res.flushHeaders();
+      if (req.url !== '/sse') return;
       events.add(res);
       res.on('close', () => events.delete(res));
     } else if (req.url?.startsWith('/poll')) {
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(`{"items":[${rows.join(',')}]}`);
+      res.end(req.url === '/poll' ? `{"items":[${rows.join(',')}]}` : '{"items":[]}');
     } else res.writeHead(404).end();
   });
   const wss = new WebSocketServer({ server: httpServer, path: '/ws' });
-  wss.on('connection', (socket) => socket.on('message', () => undefined));
+  const feed = new Set<WebSocket>();
+  wss.on('connection', (socket, req) => {
+    if (req.url !== '/ws') return;
+    feed.add(socket);
+    socket.on('close', () => feed.delete(socket));
+  });
   await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
   const emitOne: Record<Kind, (payload: string) => void> = {
     websocket: (payload) => {
-      for (const client of wss.clients) client.send(payload);
+      for (const client of feed) client.send(payload);
     },
     sse: (payload) => {
       for (const res of events) res.write(`data: ${payload}\n\n`);
@@ -281,6 +288,21 @@ async function coordinator(): Promise<void> {
       return (await next(serverChild, 'emitted')).count;
     };
 
+    // Memory per connection first, on the fresh sidecar (later phases leave garbage that blurs RSS):
+    // CONNECTIONS distinct idle streams per kind, each its own upstream.
+    console.log(`memory per connection (${CONNECTIONS} distinct idle streams each; sidecar RSS growth / ${CONNECTIONS})`);
+    for (const kind of KINDS) {
+      await sleep(500);
+      const before = procStatusBytes(pid, 'VmRSS');
+      const ctx = settingsFor(kind, port);
+      for (let i = 0; i < CONNECTIONS; i++) {
+        await queryData(clients, ctx, { path: `${PATHS[kind]}?c=${i}`, withStreaming: false, ...(kind === 'http-poll' ? { intervalMs: 1000 } : {}) });
+      }
+      await sleep(1_500);
+      const after = procStatusBytes(pid, 'VmRSS');
+      line(`${kind}: KiB per connection`, fmt((after - before) / CONNECTIONS / 1024, 0), `RSS ${fmt(before / MiB, 1)} → ${fmt(after / MiB, 1)} MiB`);
+    }
+
     for (const kind of KINDS) {
       const rates = kind === 'http-poll' ? [POLL_RATE] : RATES;
       const bare: Tally[] = [];
@@ -310,19 +332,6 @@ async function coordinator(): Promise<void> {
       printKind(kind, phases);
     }
 
-    // Memory per connection: CONNECTIONS distinct idle streams per kind (each its own upstream).
-    console.log(`\nmemory per connection (${CONNECTIONS} distinct idle streams each; sidecar RSS growth / ${CONNECTIONS})`);
-    for (const kind of KINDS) {
-      await sleep(500);
-      const before = procStatusBytes(pid, 'VmRSS');
-      const ctx = settingsFor(kind, port);
-      for (let i = 0; i < CONNECTIONS; i++) {
-        await queryData(clients, ctx, { path: `${PATHS[kind]}?c=${i}`, withStreaming: false, ...(kind === 'http-poll' ? { intervalMs: 1000 } : {}) });
-      }
-      await sleep(1_500);
-      const after = procStatusBytes(pid, 'VmRSS');
-      line(`${kind}: KiB per connection`, fmt((after - before) / CONNECTIONS / 1024, 0), `RSS ${fmt(before / MiB, 1)} → ${fmt(after / MiB, 1)} MiB`);
-    }
     line('sidecar peak RSS over the run (VmHWM, MiB)', fmt(procStatusBytes(pid, 'VmHWM') / MiB, 1), 'whole run');
     const problems = sidecar.stderrLines.filter((l) => /warn|error/i.test(String(l.json?.['@level'] ?? '')));
     if (problems.length > 0) {
