@@ -75,7 +75,7 @@ describe('validateDatasourceSettings', () => {
   });
 
   it('rejects an unknown source kind', () => {
-    expect(validateDatasourceSettings({ sourceKind: 'kafka' }).problems).toEqual(['sourceKind must be one of signals, mqtt (got "kafka")']);
+    expect(validateDatasourceSettings({ sourceKind: 'kafka' }).problems).toEqual(['sourceKind must be one of signals, mqtt, websocket, sse, http-poll (got "kafka")']);
   });
 });
 
