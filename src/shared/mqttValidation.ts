@@ -35,7 +35,7 @@ export const MAX_CLIENT_ID_LENGTH = 128;
 export const MAX_USERNAME_LENGTH = 1_024;
 
 /** C0 controls and DEL: they break broker logs and client ids, and are never meant. */
-function hasControlCharacter(text: string): boolean {
+export function hasControlCharacter(text: string): boolean {
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
     if (code < 0x20 || code === 0x7f) {
@@ -45,18 +45,18 @@ function hasControlCharacter(text: string): boolean {
   return false;
 }
 
-type Raw = Record<string, unknown>;
+export type Raw = Record<string, unknown>;
 
-function describe(value: unknown): string {
+export function describe(value: unknown): string {
   const text = JSON.stringify(value) ?? String(value);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
-function isMissing(value: unknown): boolean {
+export function isMissing(value: unknown): boolean {
   return value === undefined || value === null || value === '';
 }
 
-function readNumber(value: unknown): number | undefined {
+export function readNumber(value: unknown): number | undefined {
   if (typeof value === 'number') {
     return value;
   }
@@ -66,7 +66,7 @@ function readNumber(value: unknown): number | undefined {
   return undefined;
 }
 
-function asObject(value: unknown, name: string, problems: string[]): Raw {
+export function asObject(value: unknown, name: string, problems: string[]): Raw {
   if (value === undefined || value === null) {
     return {};
   }
@@ -77,7 +77,7 @@ function asObject(value: unknown, name: string, problems: string[]): Raw {
   return value as Raw;
 }
 
-function readRanged(raw: Raw, key: string, prefix: string, range: NumericRange, fallback: number, problems: string[]): number {
+export function readRanged(raw: Raw, key: string, prefix: string, range: NumericRange, fallback: number, problems: string[]): number {
   const given = raw[key];
   if (isMissing(given)) {
     return fallback;
@@ -92,7 +92,7 @@ function readRanged(raw: Raw, key: string, prefix: string, range: NumericRange, 
   return value as number;
 }
 
-function readText(raw: Raw, key: string, prefix: string, maxLength: number, problems: string[]): string | undefined {
+export function readText(raw: Raw, key: string, prefix: string, maxLength: number, problems: string[]): string | undefined {
   const given = raw[key];
   if (isMissing(given)) {
     return undefined;

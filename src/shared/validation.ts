@@ -19,6 +19,8 @@ import { DEFAULT_SETTINGS, SETTINGS_RANGES, type TributarySettings } from './set
 import { settingRangeError } from './settingsValidation';
 import { DEFAULT_SOURCE_KIND, SOURCE_KINDS, isSourceKind } from './sources';
 import { topicFilterError } from './topicFilter';
+import type { HttpPollSettings, SseSettings, WebSocketSettings } from './webSources';
+import { WEB_SETTINGS_KEY, validateWebSettings, validateWebStreamQuery, webStreamText, type WebSourceKind } from './webValidation';
 
 /** Longest alias accepted at all (streaming queries are further bounded by the channel length). */
 export const MAX_ALIAS_LENGTH = 100;
@@ -174,7 +176,13 @@ export function validateSettings(jsonData: unknown): SettingsValidation {
 /** Every setting of a datasource with defaults filled in, by source kind (secrets are not here). */
 export type EffectiveSettings =
   | (TributarySettings & { sourceKind: 'signals' })
-  | (TributarySettings & { sourceKind: 'mqtt'; mqtt: MqttSettings; buffer: BufferSettings });
+  | (TributarySettings & { sourceKind: 'mqtt'; mqtt: MqttSettings; buffer: BufferSettings })
+  | (TributarySettings & { sourceKind: 'websocket'; websocket: WebSocketSettings; buffer: BufferSettings })
+  | (TributarySettings & { sourceKind: 'sse'; sse: SseSettings; buffer: BufferSettings })
+  | (TributarySettings & { sourceKind: 'http-poll'; httpPoll: HttpPollSettings; buffer: BufferSettings });
+
+/** The settings of a datasource whose data are messages (every kind but the generator). */
+export type MessageSourceSettings = Exclude<EffectiveSettings, { sourceKind: 'signals' }>;
 
 export interface DatasourceSettingsValidation {
   settings: EffectiveSettings;
@@ -199,6 +207,14 @@ export function validateDatasourceSettings(jsonData: unknown, secureKeys: Iterab
   if (kind === 'signals') {
     return { settings: { ...base.settings, sourceKind: 'signals' }, problems: base.problems };
   }
+  if (kind !== 'mqtt') {
+    const key = WEB_SETTINGS_KEY[kind];
+    const web = validateWebSettings(kind, raw[key], raw.buffer, secureKeys);
+    return {
+      settings: { ...base.settings, sourceKind: kind, [key]: web.settings, buffer: web.buffer } as EffectiveSettings,
+      problems: [...base.problems, ...web.problems],
+    };
+  }
   const mqtt = validateMqttSettings(raw.mqtt, raw.buffer, secureKeys);
   return {
     settings: { ...base.settings, sourceKind: 'mqtt', mqtt: mqtt.mqtt, buffer: mqtt.buffer },
@@ -206,9 +222,13 @@ export function validateDatasourceSettings(jsonData: unknown, secureKeys: Iterab
   };
 }
 
-/** A message-source query (MQTT) as the backend acts on it. */
+/** A message-source query as the backend acts on it. */
 export interface MessageQuery {
   refId: string;
+  /**
+   * What the query subscribes to: MQTT, the topic filter; web kinds, the stream spec's identity text
+   * (`webStreamText`: path, connect message, events, polling request).
+   */
   topic: string;
   /** The mapping as given (shape checked by the backend's mapping module). */
   mapping?: PayloadMapping;
@@ -218,17 +238,30 @@ export interface MessageQuery {
 
 export type MessageQueryValidation = { ok: true; query: MessageQuery } | { ok: false; problem: QueryProblem };
 
-/** Checks the source-independent part of a message query: the topic filter, streaming toggle and alias. */
-export function validateMessageQuery(json: unknown): MessageQueryValidation {
+/**
+ * Checks a message query: its kind's stream fields (MQTT: the topic filter; web kinds:
+ * `validateWebStreamQuery`), the streaming toggle, alias and mapping shape.
+ */
+export function validateMessageQuery(json: unknown, kind: 'mqtt' | WebSourceKind = 'mqtt', settings?: { minIntervalMs?: number }): MessageQueryValidation {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     return { ok: false, problem: { field: 'query', message: 'the query must be a JSON object', beyondSettings: false } };
   }
   const raw = json as Record<string, unknown>;
   const fail = (field: string, message: string): MessageQueryValidation => ({ ok: false, problem: { field, message, beyondSettings: false } });
-  // Not trimmed: spaces are legal in MQTT topics and part of their name.
-  const topicError = topicFilterError(raw.topic ?? '');
-  if (topicError) {
-    return fail('topic', topicError);
+  let topic: string;
+  if (kind === 'mqtt') {
+    // Not trimmed: spaces are legal in MQTT topics and part of their name.
+    const topicError = topicFilterError(raw.topic ?? '');
+    if (topicError) {
+      return fail('topic', topicError);
+    }
+    topic = raw.topic as string;
+  } else {
+    const web = validateWebStreamQuery(kind, raw, settings);
+    if (!web.ok) {
+      return { ok: false, problem: web.problem };
+    }
+    topic = webStreamText(web.spec);
   }
   const withStreaming = isMissing(raw.withStreaming) ? DEFAULT_QUERY.withStreaming : raw.withStreaming;
   if (typeof withStreaming !== 'boolean') {
@@ -248,7 +281,7 @@ export function validateMessageQuery(json: unknown): MessageQueryValidation {
     ok: true,
     query: {
       refId: typeof raw.refId === 'string' ? raw.refId : '',
-      topic: raw.topic as string,
+      topic,
       mapping: isMissing(raw.mapping) ? undefined : (raw.mapping as PayloadMapping),
       withStreaming,
       alias: alias.trim(),

@@ -1,14 +1,15 @@
 /**
  * Tributary: a streaming datasource whose queries return history for the time range and, with
  * "With Streaming" on, a Grafana Live channel that continues the same series. The source kind in the
- * settings picks the instance: `signals` (the generator, docs/datasource.md) or `mqtt` (a broker,
- * docs/sources.md).
+ * settings picks the instance: `signals` (the generator, docs/datasource.md) or a message source —
+ * `mqtt`, `websocket`, `sse`, `http-poll` (docs/sources.md) — which all share one glue (MessageSourceInstance).
  */
 import type { TributaryQuery } from '../../../src/shared/query';
 import type { PluginDefinition } from '@tributary/grafana-backend-sdk';
 import { version as packageVersion } from '../../../package.json';
 import { mqttConnection, payloadMapper } from '../sources/glue/bindings';
 import { ChannelStore } from '../sources/glue/channelStore';
+import { webConnection } from '../sources/glue/webBindings';
 import { signalHistoryTask } from './historyTask';
 import { TributaryInstance } from './instance';
 import { MessageSourceInstance } from './messages/instance';
@@ -34,8 +35,19 @@ export const tributaryPlugin: PluginDefinition<TributaryQuery, DecodedSettings> 
       version: VERSION,
       mapper: payloadMapper,
       store: channelStore,
-      connect: ({ settings: config, uid, logger, registry }) =>
-        mqttConnection({ uid, mqtt: config.mqtt, buffer: config.buffer, secrets: config.secrets, logger, registry }),
+      connect: ({ settings: config, uid, logger, registry }) => {
+        const common = { uid, buffer: config.buffer, secrets: config.secrets, logger, registry };
+        switch (config.sourceKind) {
+          case 'mqtt':
+            return mqttConnection({ ...common, mqtt: config.mqtt });
+          case 'websocket':
+            return webConnection({ ...common, kind: 'websocket', settings: config.websocket });
+          case 'sse':
+            return webConnection({ ...common, kind: 'sse', settings: config.sse });
+          case 'http-poll':
+            return webConnection({ ...common, kind: 'http-poll', settings: config.httpPoll });
+        }
+      },
     });
   },
   frameTasks: [signalHistoryTask],

@@ -5,6 +5,7 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { SettingsError, type DataSourceInstanceSettings } from '@tributary/grafana-backend-sdk';
 import { MQTT_SECURE_KEYS, type MqttSecureKey } from '../../../src/shared/mqtt';
+import { WEB_TLS_SECURE_KEYS } from '../../../src/shared/webSources';
 import type { TributarySettings } from '../../../src/shared/settings';
 import { validateDatasourceSettings, validateSettings, type EffectiveSettings } from '../../../src/shared/validation';
 
@@ -12,10 +13,25 @@ import { validateDatasourceSettings, validateSettings, type EffectiveSettings } 
 export type MqttSecrets = Partial<Record<MqttSecureKey, string>>;
 
 /**
+ * Decrypted secureJsonData of a message source (only the keys that are set): MQTT's keys, or a web
+ * source's TLS keys and `header:<name>` / `query:<name>` values.
+ */
+export type SourceSecrets = MqttSecrets & Record<string, string | undefined>;
+
+function isSecureKey(key: string): boolean {
+  return (
+    (MQTT_SECURE_KEYS as readonly string[]).includes(key) ||
+    (WEB_TLS_SECURE_KEYS as readonly string[]).includes(key) ||
+    key.startsWith('header:') ||
+    key.startsWith('query:')
+  );
+}
+
+/**
  * What an instance receives. `secrets` is not enumerable, so it never ends up in JSON (health details,
  * the `settings` resource, logs of the settings object).
  */
-export type DecodedSettings = EffectiveSettings & { readonly secrets: MqttSecrets };
+export type DecodedSettings = EffectiveSettings & { readonly secrets: SourceSecrets };
 
 const FIX_IT = 'Tributary settings need fixing (Connections → Data sources → this datasource)';
 
@@ -29,22 +45,30 @@ export function parseSettings(jsonData: unknown): TributarySettings {
 }
 
 export function decodeDatasourceSettings(instance: Pick<DataSourceInstanceSettings, 'jsonData' | 'decryptedSecureJsonData'>): DecodedSettings {
-  const secrets: MqttSecrets = {};
-  for (const key of MQTT_SECURE_KEYS) {
-    const value = instance.decryptedSecureJsonData?.[key];
-    if (typeof value === 'string' && value !== '') {
+  const secrets: SourceSecrets = {};
+  for (const [key, value] of Object.entries(instance.decryptedSecureJsonData ?? {})) {
+    if (isSecureKey(key) && typeof value === 'string' && value !== '') {
       secrets[key] = value;
     }
   }
+  // Only the kind's own keys count (MQTT's password is not a web header, a header secret means nothing to MQTT).
+  const kind = (instance.jsonData as { sourceKind?: unknown } | undefined)?.sourceKind;
+  for (const key of Object.keys(secrets)) {
+    const mqttKey = (MQTT_SECURE_KEYS as readonly string[]).includes(key);
+    const webKey = (WEB_TLS_SECURE_KEYS as readonly string[]).includes(key) || key.startsWith('header:') || key.startsWith('query:');
+    if ((kind === 'mqtt' && !mqttKey) || (kind !== 'mqtt' && !webKey)) {
+      delete secrets[key];
+    }
+  }
   const { settings, problems } = validateDatasourceSettings(instance.jsonData, Object.keys(secrets));
-  if (settings.sourceKind === 'mqtt') {
+  if (settings.sourceKind !== 'signals') {
     problems.push(...pemProblems(secrets));
   }
   if (problems.length > 0) {
     throw new SettingsError(`${FIX_IT}: ${problems.join('; ')}.`);
   }
   const decoded = { ...settings } as DecodedSettings;
-  Object.defineProperty(decoded, 'secrets', { value: settings.sourceKind === 'mqtt' ? secrets : {}, enumerable: false });
+  Object.defineProperty(decoded, 'secrets', { value: settings.sourceKind === 'signals' ? {} : secrets, enumerable: false });
   return decoded;
 }
 

@@ -4,7 +4,7 @@
  * datasource's live connection. The probe's message is the user's answer; the details hold the rest.
  */
 import type { CheckHealthResult } from '@tributary/grafana-backend-sdk';
-import type { BufferSettings, MqttSettings } from '../../../../src/shared/mqtt';
+import type { BufferSettings } from '../../../../src/shared/mqtt';
 import type { ConnectionState } from '../../sources/contracts';
 import type { MessageConnection } from '../../sources/glue/ports';
 
@@ -14,14 +14,18 @@ export const PROBE_WAIT_MS = 3_000;
 export interface HealthInput {
   version: string;
   connection: MessageConnection;
-  mqtt: MqttSettings;
+  /** What the settings name to probe (MQTT's test topic); otherwise the recent queries' streams. */
+  testStreams?: string[];
   buffer: BufferSettings;
   recentFilters: string[];
   activeChannels: number;
   waitMs?: number;
 }
 
-export function describeConnection(state: ConnectionState): string {
+export function describeConnection(state: ConnectionState | undefined): string {
+  if (state === undefined) {
+    return 'no stream open (none is needed until a query runs)';
+  }
   const since = new Date(state.since).toISOString();
   switch (state.state) {
     case 'connected':
@@ -36,7 +40,7 @@ export function describeConnection(state: ConnectionState): string {
 }
 
 export async function probeHealth(input: HealthInput): Promise<CheckHealthResult> {
-  const topics = input.mqtt.testTopic ? [input.mqtt.testTopic] : input.recentFilters;
+  const topics = input.testStreams ?? input.recentFilters;
   const probe = await input.connection.probe(topics, input.waitMs ?? PROBE_WAIT_MS);
   const state = input.connection.state();
   const live = describeConnection(state);
@@ -45,8 +49,8 @@ export async function probeHealth(input: HealthInput): Promise<CheckHealthResult
     message: `${probe.message} Datasource connection: ${live}.`,
     details: {
       version: input.version,
-      broker: input.mqtt.url,
-      probedTopics: topics,
+      source: input.connection.endpoint,
+      probed: topics.slice(0, 1).map((stream) => input.connection.describeStream(stream)),
       ...(probe.sample ? { sample: probe.sample } : {}),
       connection: state,
       activeChannels: input.activeChannels,

@@ -1,5 +1,5 @@
 /**
- * A message-source datasource (MQTT): one broker connection per settings version, QueryData from the
+ * A message-source datasource (MQTT, WebSocket, SSE, HTTP polling): one source per settings version, QueryData from the
  * subscription buffers, streams that continue those answers, Save & test, and the topics resource.
  */
 import type { FrameMeta, Notice } from '@tributary/grafana-backend-sdk/frames';
@@ -23,7 +23,9 @@ import {
   type TypedInstanceSettings,
 } from '@tributary/grafana-backend-sdk';
 import type { TributaryQuery } from '../../../../src/shared/query';
-import type { BufferSettings, MqttSettings } from '../../../../src/shared/mqtt';
+import type { BufferSettings } from '../../../../src/shared/mqtt';
+import type { MessageSourceSettings } from '../../../../src/shared/validation';
+import { webStreamHoldsText } from '../../../../src/shared/webValidation';
 import { encodeMessageChannelPath, parseMessageChannelPath } from '../../sources/glue/channelPath';
 import type { ChannelStore } from '../../sources/glue/channelStore';
 import { PROCESS_EPOCH } from '../../sources/glue/epochs';
@@ -38,7 +40,7 @@ import { decodeMessageQuery, type MessageQuery } from './queryModel';
 import { RecentFilters } from './recentFilters';
 import { handleMessageResource } from './resources';
 
-export type MessageSettings = Extract<DecodedSettings, { sourceKind: 'mqtt' }>;
+export type MessageSettings = MessageSourceSettings & Pick<DecodedSettings, 'secrets'>;
 
 export interface MessageInstanceOptions {
   version: string;
@@ -64,10 +66,10 @@ export class MessageSourceInstance implements DataSourceInstance<TributaryQuery>
     factory: InstanceFactoryContext,
     private readonly options: MessageInstanceOptions,
   ) {
-    if (instanceSettings.config.sourceKind !== 'mqtt') {
+    if (instanceSettings.config.sourceKind === 'signals') {
       throw new Error('MessageSourceInstance needs a message source datasource');
     }
-    this.settings = instanceSettings.config;
+    this.settings = instanceSettings.config as MessageSettings;
     this.uid = instanceSettings.uid;
     this.logger = factory.logger.with({ datasourceUid: this.uid });
     this.metrics = tributaryMetrics(factory.metrics);
@@ -79,10 +81,6 @@ export class MessageSourceInstance implements DataSourceInstance<TributaryQuery>
     this.connection = options.connect({ settings: this.settings, uid: this.uid, logger: this.logger, registry: factory.metrics });
   }
 
-  get mqtt(): MqttSettings {
-    return this.settings.mqtt;
-  }
-
   get buffer(): BufferSettings {
     return this.settings.buffer;
   }
@@ -92,7 +90,8 @@ export class MessageSourceInstance implements DataSourceInstance<TributaryQuery>
   }
 
   decodeQuery(json: unknown): TributaryQuery {
-    return decodeMessageQuery(json, this.options.mapper) as unknown as TributaryQuery;
+    const minIntervalMs = this.settings.sourceKind === 'http-poll' ? this.settings.httpPoll.minIntervalMs : undefined;
+    return decodeMessageQuery(json, this.options.mapper, this.settings.sourceKind, { minIntervalMs }) as unknown as TributaryQuery;
   }
 
   query(request: TypedDataQuery<TributaryQuery>, ctx: RequestContext): DataResponse {
@@ -106,15 +105,16 @@ export class MessageSourceInstance implements DataSourceInstance<TributaryQuery>
       const mapped = this.options.mapper.history(selection.messages, query.mapping, {
         refId: request.refId,
         alias: query.alias,
-        topicFilter: query.topic,
+        topicFilter: this.connection.seriesFilter(query.topic),
         streaming,
       });
       const notices: Notice[] = [];
-      const down = connectionNotice(this.connection.state(), this.mqtt.url);
+      const state = subscription.state?.() ?? this.connection.state();
+      const down = state && connectionNotice(state, this.connection.endpoint);
       if (down) {
         notices.push(down);
       }
-      const dropped = droppedNotice(subscription.stats(), query.topic);
+      const dropped = droppedNotice(subscription.stats(), this.connection.describeStream(query.topic));
       if (dropped) {
         notices.push(dropped);
       }
@@ -149,7 +149,7 @@ export class MessageSourceInstance implements DataSourceInstance<TributaryQuery>
     return probeHealth({
       version: this.options.version,
       connection: this.connection,
-      mqtt: this.mqtt,
+      testStreams: this.settings.sourceKind === 'mqtt' && this.settings.mqtt.testTopic ? [this.settings.mqtt.testTopic] : undefined,
       buffer: this.buffer,
       recentFilters: this.recent.list(),
       activeChannels: this.hub.activeChannels,
@@ -157,7 +157,7 @@ export class MessageSourceInstance implements DataSourceInstance<TributaryQuery>
   }
 
   async callResource(req: CallResourceRequest, res: ResourceResponseWriter): Promise<void> {
-    await handleMessageResource(req, res, { connection: this.connection, recentFilters: () => this.recent.list(), settings: this.settings });
+    await handleMessageResource(req, res, { connection: this.connection, recentFilters: () => this.recent.list(), settings: this.settings, hasTopics: this.settings.sourceKind === 'mqtt' });
   }
 
   subscribeStream(req: SubscribeStreamRequest): SubscribeStreamResult {
@@ -185,10 +185,11 @@ export class MessageSourceInstance implements DataSourceInstance<TributaryQuery>
       const source = new MessageChannelSource({
         connection: this.connection,
         filter: key.topic,
-        createEncoder: (history, afterSeq) => this.options.mapper.streamEncoder(key.mapping, key.alias, { topicFilter: key.topic, afterSeq, history }),
+        createEncoder: (history, afterSeq) =>
+          this.options.mapper.streamEncoder(key.mapping, key.alias, { topicFilter: this.connection.seriesFilter(key.topic), afterSeq, history }),
         afterSeq: position.epoch === PROCESS_EPOCH ? position.seq : undefined,
         fromMs: position.fromMs,
-        brokerName: this.mqtt.url,
+        brokerName: this.connection.endpoint,
       });
       this.sources.set(path, source);
       return source;
@@ -216,12 +217,13 @@ export class MessageSourceInstance implements DataSourceInstance<TributaryQuery>
     try {
       return this.connection.subscribe(filter);
     } catch (error) {
-      throw new QueryError(`invalid query field "topic": ${(error as Error).message}`, 400);
+      throw new QueryError(`invalid query field "${this.settings.sourceKind === 'mqtt' ? 'topic' : 'path'}": ${(error as Error).message}`, 400);
     }
   }
 
   private channelFor(query: MessageQuery, lastSeq: number, fromMs: number): string {
-    const budget = datasourcePathBudget(this.uid);
+    // A budget of 0 forces the hashed form: connect messages and bodies never appear in channel names.
+    const budget = this.settings.sourceKind !== 'mqtt' && webStreamHoldsText(query.topic) ? 0 : datasourcePathBudget(this.uid);
     const path = encodeMessageChannelPath(
       { topic: query.topic, mapping: query.mapping, alias: query.alias },
       { epoch: PROCESS_EPOCH, seq: lastSeq, fromMs },

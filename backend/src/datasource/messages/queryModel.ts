@@ -1,13 +1,19 @@
-/** Decoding a message-source query (MQTT): topic filter, mapping, alias, streaming toggle. */
+/** Decoding a message-source query: the kind's stream fields (MQTT topic filter; web path, …), mapping, alias, streaming toggle. */
 import { QueryError } from '@tributary/grafana-backend-sdk';
 import { validateMessageQuery, type MessageQuery } from '../../../../src/shared/validation';
 import type { MessageMapper } from '../../sources/glue/ports';
+import type { WebSourceKind } from '../../../../src/shared/webValidation';
 
 export type { MessageQuery } from '../../../../src/shared/validation';
 
 /** Throws a QueryError (400) naming the bad field. */
-export function decodeMessageQuery(json: unknown, mapper: MessageMapper): MessageQuery {
-  const result = validateMessageQuery(json);
+export function decodeMessageQuery(
+  json: unknown,
+  mapper: MessageMapper,
+  kind: 'mqtt' | WebSourceKind = 'mqtt',
+  settings?: { minIntervalMs?: number },
+): MessageQuery {
+  const result = validateMessageQuery(json, kind, settings);
   if (!result.ok) {
     throw new QueryError(`invalid query field "${result.problem.field}": ${result.problem.message}`, 400);
   }

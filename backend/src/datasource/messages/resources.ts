@@ -18,13 +18,15 @@ export interface ResourceContext {
   connection: MessageConnection;
   recentFilters: () => string[];
   settings: unknown;
+  /** Only MQTT has topics to list; a web stream is one series. */
+  hasTopics: boolean;
 }
 
 export async function handleMessageResource(req: CallResourceRequest, res: ResourceResponseWriter, context: ResourceContext): Promise<void> {
   const url = new URL(req.url || req.path, 'http://resource.invalid/');
   const path = req.path.replace(/^\/+|\/+$/g, '').split('?')[0];
-  if (path !== 'topics' && path !== 'settings') {
-    res.json(404, { error: `no resource ${JSON.stringify(path)}; available: topics, settings` });
+  if ((path !== 'topics' || !context.hasTopics) && path !== 'settings') {
+    res.json(404, { error: `no resource ${JSON.stringify(path)}; available: ${context.hasTopics ? 'topics, ' : ''}settings` });
     return;
   }
   const method = req.method.toUpperCase();

@@ -5,6 +5,7 @@
  * through `displayUrl` (no query string, no user:password) and `redact`.
  */
 import { secretKey, type NameValue, type WebEndpointSettings } from '../../../../src/shared/webSources';
+import { keyDigest } from './sharedStreams';
 
 /** secureJsonData of a web source (tlsCACert, tlsClientCert, tlsClientKey, header:<name>, query:<name>). */
 export type WebSecureValues = Record<string, string | undefined>;
@@ -39,6 +40,15 @@ export function displayUrl(url: URL | string): string {
   } catch {
     return '(invalid URL)';
   }
+}
+
+/**
+ * The part of a stream key naming the URL: `display`, plus a digest of the query string when there is
+ * one, so `/feed?room=1` and `/feed?room=2` are different streams (the query string itself may hold
+ * secret parameters and is never shown).
+ */
+export function endpointKey(endpoint: Endpoint): string {
+  return endpoint.url.search === '' ? endpoint.display : `${endpoint.display} query#${keyDigest(endpoint.url.search)}`;
 }
 
 /** Replaces every secret value in `text` (a server's answer may echo a header back). */

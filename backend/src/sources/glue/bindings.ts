@@ -3,7 +3,7 @@
  * payload mapping (backend/src/sources/mapping).
  */
 import type { Logger } from '@tributary/grafana-backend-sdk';
-import { frame, frameToJSONBytes, type Notice } from '@tributary/grafana-backend-sdk/frames';
+import { checkFrame, frame, frameToJSONBytes, type Notice } from '@tributary/grafana-backend-sdk/frames';
 import type { Registry } from 'prom-client';
 import type { PayloadMapping } from '../../../../src/shared/mapping';
 import { DEFAULT_MAPPING } from '../../../../src/shared/mapping';
@@ -27,7 +27,10 @@ export function mqttConnection(input: MqttBindingInput): MessageConnection {
   const metrics = sourceMetricsFor(sourceMetrics(input.registry), input.uid, 'mqtt');
   const connection = new MqttConnection({ settings: input.mqtt, secure: input.secrets, buffer: input.buffer, logger: input.logger, metrics });
   return {
+    endpoint: `the broker ${input.mqtt.url}`,
     subscribe: (filter) => connection.subscribe(filter),
+    seriesFilter: (filter) => filter,
+    describeStream: (filter) => filter,
     state: () => connection.state(),
     // One probe subscription: the test topic, or the most recent query's filter.
     probe: (topics, waitMs) => probeMqtt({ settings: input.mqtt, secure: input.secrets, topic: topics[0], waitMs }),
@@ -95,7 +98,7 @@ class MappedStreamEncoder implements StreamEncoder {
       return packet ?? { bytes: EMPTY_PACKET, points: 0 };
     }
     // Rare (connection changes): re-assemble the packet as JSON with the schema and the notices.
-    const schema = JSON.parse(Buffer.from(frameToJSONBytes(this.mapper.schemaFrame(), 'schema')).toString('utf8')) as { schema: { meta?: Record<string, unknown> } };
+    const schema = JSON.parse(Buffer.from(frameToJSONBytes(checkFrame(this.mapper.schemaFrame()), 'schema')).toString('utf8')) as { schema: { meta?: Record<string, unknown> } };
     const rows = packet ? (JSON.parse(Buffer.from(packet.bytes).toString('utf8')) as { data?: unknown }) : {};
     const meta = schema.schema.meta ?? {};
     const existing = Array.isArray(meta.notices) ? (meta.notices as Notice[]) : [];

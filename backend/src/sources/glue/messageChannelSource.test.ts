@@ -38,7 +38,7 @@ function harness(): Harness {
   };
   return {
     ring,
-    connection: { subscribe: subscription, state: () => state, probe: () => Promise.reject(new Error('not used')), close: () => undefined },
+    connection: { endpoint: 'the broker mqtt://test', subscribe: subscription, seriesFilter: (f) => f, describeStream: (f) => f, state: () => state, probe: () => Promise.reject(new Error('not used')), close: () => undefined },
     setState: (next) => {
       state = next;
     },
@@ -53,7 +53,7 @@ function source(h: Harness, afterSeq: number | undefined, statePollMs = 1000) {
     createEncoder: (history, seq) => payloadMapper.streamEncoder({ format: 'number', timeSource: 'arrival' }, '', { topicFilter: 't/#', afterSeq: seq, history }),
     afterSeq,
     fromMs: 0,
-    brokerName: 'mqtt://test',
+    brokerName: 'the broker mqtt://test',
     statePollMs,
   });
 }

@@ -29,7 +29,7 @@ export interface MessageChannelOptions {
   afterSeq: number | undefined;
   /** Start of the answer's time range (its rows are the stream's starting columns). */
   fromMs: number;
-  /** Broker named in notices (its URL). */
+  /** The source named in notices (`the broker mqtt://…`, a web URL). */
   brokerName: string;
   /** How often the connection state is looked at for notices, ms. */
   statePollMs?: number;
@@ -78,13 +78,16 @@ export class MessageChannelSource implements ChannelSource<MessageBatch> {
         this.encoder = this.options.createEncoder(selection.messages, this.lastSeq);
       }
       let unfollow: () => void = () => undefined;
+      // A web stream's own upstream when it has one; a source with no open connection counts as connecting.
+      const stateOf = (): ConnectionState =>
+        subscription.state?.() ?? connection.state() ?? { state: 'connecting', since: Date.now(), attempt: 0 };
       // Started after the current task: the hub attaches its first RunStream right after starting the
       // upstream, and a packet flushed before that would reach nobody.
       queueMicrotask(() => {
         if (signal.aborted) {
           return;
         }
-        const notices = this.takeNotices(connection.state());
+        const notices = this.takeNotices(stateOf());
         if (notices.length > 0) {
           emit({ messages: [], notices });
         }
@@ -96,11 +99,11 @@ export class MessageChannelSource implements ChannelSource<MessageBatch> {
             return;
           }
           this.lastSeq = fresh[fresh.length - 1].seq;
-          emit({ messages: fresh, notices: this.takeNotices(connection.state()) });
+          emit({ messages: fresh, notices: this.takeNotices(stateOf()) });
         });
       });
       const poll = setInterval(() => {
-        const changed = this.takeNotices(connection.state());
+        const changed = this.takeNotices(stateOf());
         if (changed.length > 0) {
           emit({ messages: [], notices: changed });
         }

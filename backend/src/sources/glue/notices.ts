@@ -15,17 +15,17 @@ export function connectionNotice(state: ConnectionState, brokerName: string): No
       return {
         severity: 'warning',
         text:
-          `Not connected to the broker ${brokerName} since ${iso(state.since)}` +
+          `Not connected to ${brokerName} since ${iso(state.since)}` +
           (state.lastError ? `: ${state.lastError}` : '') +
           ` (connecting, attempt ${state.attempt}). Data stops at that time; it continues once the connection is back.`,
       };
     case 'failing':
       return {
         severity: 'error',
-        text: `Not connected to the broker ${brokerName} since ${iso(state.since)}: ${state.error} (next attempt in ${Math.ceil(state.retryInMs / 1000)} s).`,
+        text: `Not connected to ${brokerName} since ${iso(state.since)}: ${state.error} (next attempt in ${Math.ceil(state.retryInMs / 1000)} s).`,
       };
     case 'closed':
-      return { severity: 'error', text: `The connection to the broker ${brokerName} is closed (datasource settings changed or the backend is stopping).` };
+      return { severity: 'error', text: `The connection to ${brokerName} is closed (datasource settings changed or the backend is stopping).` };
   }
 }
 
@@ -35,8 +35,8 @@ export function reconnectedNotice(brokerName: string, downSinceMs: number | unde
   return {
     severity: 'info',
     text:
-      `Reconnected to the broker ${brokerName} at ${iso(upSinceMs)} ${outage} ` +
-      'and subscribed again; messages published while the connection was down are missing unless the broker kept them for us.',
+      `Reconnected to ${brokerName} at ${iso(upSinceMs)} ${outage} ` +
+      'and subscribed again; messages sent while the connection was down are missing unless the source kept them for us (an MQTT session, SSE Last-Event-ID replay).',
   };
 }
 

@@ -8,12 +8,29 @@ import type { EncodedPacket } from '@tributary/grafana-backend-sdk/live';
 import type { PayloadMapping } from '../../../../src/shared/mapping';
 import type { ConnectionState, ProbeResult, RawMessage, Subscription } from '../contracts';
 
+/** A subscription; a web source's also knows the state of its own upstream (one connection per stream). */
+export interface SourceSubscription extends Subscription {
+  state?(): ConnectionState;
+}
+
+/**
+ * One datasource's message source, whatever its kind (MQTT, WebSocket, SSE, HTTP polling). A query
+ * names what it subscribes to by one text, its `stream`: the MQTT topic filter, or a web source's
+ * stream spec text (`webStreamText`). The glue uses only this interface.
+ */
 export interface MessageConnection {
-  /** Holds the shared subscription of `filter` (created on first use); `release()` it when done. */
-  subscribe(filter: string): Subscription;
-  state(): ConnectionState;
-  /** Save & test: a fresh connection that subscribes to `topics` and waits up to `waitMs` for a message. */
-  probe(topics: string[], waitMs: number): Promise<ProbeResult>;
+  /** Where the data come from, for notices and health (`the broker mqtt://…`, `ws://host/feed`), no secrets. */
+  readonly endpoint: string;
+  /** Holds the shared subscription of `stream` (created on first use); `release()` it when done. */
+  subscribe(stream: string): SourceSubscription;
+  /** The state of the connection(s); undefined when a web source has no stream open. */
+  state(): ConnectionState | undefined;
+  /** Save & test: a fresh connection for `streams[0]` (or the default) that waits up to `waitMs` for a message. */
+  probe(streams: string[], waitMs: number): Promise<ProbeResult>;
+  /** The mapping's topic filter for a stream (a web stream is one series: no wildcard). */
+  seriesFilter(stream: string): string;
+  /** A stream as users may see it (no connect message or body, which may hold credentials). */
+  describeStream(stream: string): string;
   close(): Promise<void> | void;
 }
 

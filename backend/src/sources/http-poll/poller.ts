@@ -12,7 +12,7 @@ import type { DatasourceSourceMetrics } from '../metrics';
 import { SharedStreams, keyDigest, type StreamSubscription, type Upstream, type UpstreamContext } from '../common/sharedStreams';
 import { StatusTracker } from '../common/statusTracker';
 import { backoffDelayMs } from '../common/backoff';
-import { redact, resolveEndpoint, type Endpoint, type WebSecureValues } from '../common/endpoint';
+import { endpointKey, redact, resolveEndpoint, type Endpoint, type WebSecureValues } from '../common/endpoint';
 import { describeHttpStatus, describeNetworkError, SourceError } from '../common/errors';
 import { openHttp, readBody, readExcerpt } from '../common/httpRequest';
 import { parseRowsPath, rowsAt, SeenRows, type RowsPath } from './rows';
@@ -87,7 +87,7 @@ export class HttpPollSource {
     const request = this.request(spec);
     const endpoint = resolveEndpoint(this.options.settings, this.options.secure, request.path, SCHEMES);
     const body = request.method === 'GET' || !request.body ? '' : ` body#${keyDigest(request.body)}`;
-    return `${request.method} ${endpoint.display} every ${request.intervalMs} ms rows ${JSON.stringify(request.rowsPathText)}${body}`;
+    return `${request.method} ${endpointKey(endpoint)} every ${request.intervalMs} ms rows ${JSON.stringify(request.rowsPathText)}${body}`;
   }
 
   private start(spec: HttpPollStreamSpec, context: UpstreamContext): Upstream {

@@ -12,7 +12,7 @@ import type { DatasourceSourceMetrics } from '../metrics';
 import { SharedStreams, type StreamSubscription, type Upstream, type UpstreamContext } from '../common/sharedStreams';
 import { StatusTracker } from '../common/statusTracker';
 import { ReconnectLoop, type Attempt } from '../common/reconnectLoop';
-import { redact, resolveEndpoint, type Endpoint, type WebSecureValues } from '../common/endpoint';
+import { endpointKey, redact, resolveEndpoint, type Endpoint, type WebSecureValues } from '../common/endpoint';
 import { describeHttpStatus, describeNetworkError } from '../common/errors';
 import { openHttp, readExcerpt } from '../common/httpRequest';
 import { SseParser } from './parser';
@@ -66,7 +66,7 @@ export class SseSource {
   private keyOf(spec: SseStreamSpec): string {
     const endpoint = resolveEndpoint(this.options.settings, this.options.secure, spec.path, SCHEMES);
     const events = this.events(spec);
-    return events.length === 0 ? endpoint.display : `${endpoint.display} [${events.join(',')}]`;
+    return events.length === 0 ? endpointKey(endpoint) : `${endpointKey(endpoint)} [${events.join(',')}]`;
   }
 
   private start(spec: SseStreamSpec, context: UpstreamContext): Upstream {

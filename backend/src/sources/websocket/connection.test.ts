@@ -92,6 +92,21 @@ describe('WebSocketSource', () => {
     expect(src.states()).toHaveLength(2);
   });
 
+  it('paths that differ only in their query string are different connections, each with its own data', async () => {
+    const srv = await server((socket, request) => socket.send(`room ${new URL(request.url ?? '', 'http://x').searchParams.get('room')}`));
+    const src = source({ settings: settings(`${srv.wsOrigin}/`) });
+    const one = src.subscribe({ path: '/feed?room=1' });
+    const two = src.subscribe({ path: '/feed?room=2' });
+    await waitFor('both rooms', () => one.history(ALL_TIME).length === 1 && two.history(ALL_TIME).length === 1);
+    expect(srv.sockets.map((s) => s.request.url).sort()).toEqual(['/feed?room=1', '/feed?room=2']);
+    expect(texts(one)).toEqual(['/feed=room 1']);
+    expect(texts(two)).toEqual(['/feed=room 2']);
+    // The key shows the query string only as a digest (it may hold secret parameters).
+    expect(src.states().map((s) => s.key).join(' ')).not.toContain('room=');
+    one.release();
+    two.release();
+  });
+
   it('retries a server that refuses, then connects when it listens', async () => {
     const probe = await server(() => {});
     const port = probe.port;

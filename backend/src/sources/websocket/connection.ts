@@ -15,7 +15,7 @@ import type { DatasourceSourceMetrics } from '../metrics';
 import { SharedStreams, keyDigest, type StreamSubscription, type Upstream, type UpstreamContext } from '../common/sharedStreams';
 import { StatusTracker } from '../common/statusTracker';
 import { ReconnectLoop, type Attempt } from '../common/reconnectLoop';
-import { headersFor, redact, redirectRefusal, resolveEndpoint, type Endpoint, type WebSecureValues } from '../common/endpoint';
+import { endpointKey, headersFor, redact, redirectRefusal, resolveEndpoint, type Endpoint, type WebSecureValues } from '../common/endpoint';
 import { describeHttpStatus, describeNetworkError } from '../common/errors';
 import { MAX_REDIRECTS, readExcerpt } from '../common/httpRequest';
 
@@ -73,7 +73,7 @@ export class WebSocketSource {
   private keyOf(spec: WebSocketStreamSpec): string {
     const endpoint = resolveEndpoint(this.options.settings, this.options.secure, spec.path, SCHEMES);
     const message = this.connectMessage(spec);
-    return message === undefined ? endpoint.display : `${endpoint.display} message#${keyDigest(message)}`;
+    return message === undefined ? endpointKey(endpoint) : `${endpointKey(endpoint)} message#${keyDigest(message)}`;
   }
 
   private start(spec: WebSocketStreamSpec, context: UpstreamContext): Upstream {
