@@ -1,9 +1,10 @@
 # syntax=docker/dockerfile:1
 #
 # Builds the whole plugin (frontend + backend + launchers) inside Docker, so `docker compose up --build`
-# needs no Node on the host, and produces ONE runtime image used by two compose services:
+# needs no Node on the host, and produces ONE runtime image used by three compose services:
 #   - `plugin-files` copies /opt/tributary/dist into the named volume Grafana loads the plugin from;
-#   - `backend` runs the Node sidecar on the unix socket /run/tributary/plugin.sock.
+#   - `backend` runs the Node sidecar on the unix socket /run/tributary/plugin.sock;
+#   - `publisher` runs the MQTT demo publisher (demo/publisher.js) against the `mosquitto` service.
 # Grafana itself stays the stock grafana/grafana image (see docker-compose.yaml for why).
 
 # The same Node LTS as inside the plugin executables (backend/launcher/node-runtime.json; a test keeps them equal).
@@ -30,12 +31,16 @@ RUN npm run build \
  && test -f dist/backend/main.js \
  && test -x dist/gpx_tributary_linux_amd64 \
  && test -x dist/gpx_tributary_linux_arm64
+# The docker compose demo publisher (service `publisher`): not part of the plugin, so outside dist/.
+RUN node scripts/build-demo.mjs --outfile demo/publisher.js \
+ && test -f demo/publisher.js
 
 # ---- runtime: the sidecar (and the source of the plugin files) --------------------------------------
 # dist/backend/main.js is a single esbuild bundle: no node_modules needed at run time.
 FROM node:${NODE_VERSION}-alpine AS runtime
 WORKDIR /opt/tributary
 COPY --from=build /src/dist ./dist
+COPY --from=build /src/demo ./demo
 # Run as Grafana's own uid/gid (472:0, the grafana/grafana image's user). Then the socket the sidecar
 # creates is owned by the very user Grafana's launcher connects as, whatever the socket's mode: no
 # chmod/chgrp race, no reliance on other users' permission bits. /run/tributary is created here owned

@@ -6,7 +6,8 @@ import { firstValueFrom } from 'rxjs';
 import { DEFAULT_QUERY, SIGNALS, type TributaryQuery } from './shared/query';
 import { DEFAULT_LIVE_ROWS, MAX_LIVE_ROWS, tributaryStreamOptions } from './streamOptions';
 import { fakeBackendSrv, makeDataSource } from './test/grafana';
-import { parseSignals } from './datasource';
+import { parseSignals, parseTopics } from './datasource';
+import { DEFAULT_MAPPING } from './shared/mapping';
 
 function query(partial: Partial<TributaryQuery> = {}): TributaryQuery {
   return { refId: 'A', ...DEFAULT_QUERY, ...partial };
@@ -101,6 +102,49 @@ describe('DataSource', () => {
       throw Object.assign(new Error('boom'), { status: 500 });
     });
     await expect(makeDataSource().getSignals()).resolves.toBe(SIGNALS);
+  });
+});
+
+describe('DataSource of an MQTT source', () => {
+  const mqtt = () => makeDataSource({ sourceKind: 'mqtt', mqtt: { url: 'mqtt://broker:1883' } });
+  const replacing = (vars: Record<string, string>) =>
+    setTemplateSrv({ replace: (text: string) => text.replace(/\$(\w+)/g, (m, name: string) => vars[name] ?? m) } as unknown as TemplateSrv);
+
+  it('knows its source kind from the settings (signals when missing or unknown)', () => {
+    expect(mqtt().sourceKind).toBe('mqtt');
+    expect(makeDataSource().sourceKind).toBe('signals');
+    expect(makeDataSource({ sourceKind: 'carrier-pigeon' as never }).sourceKind).toBe('signals');
+  });
+
+  it('starts a new query with an empty topic, the default mapping and streaming on', () => {
+    expect(mqtt().getDefaultQuery(CoreApp.PanelEditor)).toEqual({ topic: '', mapping: DEFAULT_MAPPING, withStreaming: true });
+  });
+
+  it('replaces dashboard variables in the topic and the alias before sending', async () => {
+    replacing({ site: 'plant-2', device: 'press-7' });
+    const backend = fakeBackendSrv(() => ({ results: { A: { status: 200, frames: [] } } }));
+    const target = { refId: 'A', topic: 'factory/$site/+/status', alias: '{{device}} at $site', mapping: DEFAULT_MAPPING, withStreaming: false } as unknown as TributaryQuery;
+    await firstValueFrom(mqtt().query(request({ targets: [target] })));
+    const sent = (backend.requests[0].data as { queries: TributaryQuery[] }).queries[0];
+    expect(sent).toMatchObject({ topic: 'factory/plant-2/+/status', alias: '{{device}} at plant-2', mapping: DEFAULT_MAPPING });
+  });
+
+  it('offers a topic variable query: the topics resource under the (interpolated) filter, one value per topic', async () => {
+    replacing({ site: 'plant-2' });
+    const backend = fakeBackendSrv(() => ({ topics: ['factory/plant-2/a/status', 'factory/plant-2/b/status'] }));
+    const ds = mqtt();
+    expect(makeDataSource().variables).toBeUndefined();
+    const support = ds.variables as unknown as { query: (r: DataQueryRequest<{ refId: string; filter: string }>) => ReturnType<typeof ds.query>; editor: unknown };
+    expect(support.editor).toBeDefined();
+    const rsp = await firstValueFrom(support.query({ ...request(), targets: [{ refId: 'V', filter: 'factory/$site/+/status' }] } as never));
+    expect(backend.requests[0].url).toBe('/api/datasources/uid/trib-uid/resources/topics');
+    expect(backend.requests[0].params).toEqual({ filter: 'factory/plant-2/+/status' });
+    expect(rsp.data[0].fields[0].values).toEqual(['factory/plant-2/a/status', 'factory/plant-2/b/status']);
+  });
+
+  it('parses the topics resource, rejecting an unexpected answer', () => {
+    expect(parseTopics({ topics: ['a', 7, 'b', 'a'] })).toEqual(['a', 'b']);
+    expect(() => parseTopics(['a'])).toThrow('unexpected answer from the topics resource');
   });
 });
 

@@ -1,9 +1,12 @@
 import type { CoreApp, DataSourceInstanceSettings, ScopedVars } from '@grafana/data';
 import { DataSourceWithBackend, getTemplateSrv } from '@grafana/runtime';
 
-import { DEFAULT_QUERY, SIGNALS, isSignalKind, type SignalInfo, type TributaryQuery } from './shared/query';
+import { defaultQueryFor, sourceKindOf } from './queryDefaults';
+import { SIGNALS, isSignalKind, type SignalInfo, type TributaryQuery } from './shared/query';
+import type { SourceKind } from './shared/sources';
 import type { TributaryJsonData } from './types';
 import { tributaryStreamOptions } from './streamOptions';
+import { TopicVariableSupport } from './variables';
 
 /**
  * The Tributary datasource in the browser. Queries go to the Node backend through Grafana's
@@ -11,13 +14,21 @@ import { tributaryStreamOptions } from './streamOptions';
  * subscribes to that Grafana Live channel, so no subscription code lives here.
  */
 export class DataSource extends DataSourceWithBackend<TributaryQuery, TributaryJsonData> {
+  /** Where this datasource's data comes from (its settings); the query editor shows that kind's fields. */
+  readonly sourceKind: SourceKind;
+
   constructor(instanceSettings: DataSourceInstanceSettings<TributaryJsonData>) {
     super(instanceSettings);
     this.streamOptionsProvider = tributaryStreamOptions;
+    this.sourceKind = sourceKindOf(instanceSettings.jsonData);
+    if (this.sourceKind !== 'signals') {
+      // Dashboard variables listing the concrete topics seen under a filter.
+      this.variables = new TopicVariableSupport(this);
+    }
   }
 
   override getDefaultQuery(_app: CoreApp): Partial<TributaryQuery> {
-    return { ...DEFAULT_QUERY };
+    return defaultQueryFor(this.sourceKind);
   }
 
   /** Hidden queries never reach the backend (and so never open a stream). */
@@ -35,6 +46,9 @@ export class DataSource extends DataSourceWithBackend<TributaryQuery, TributaryJ
       // A dashboard variable may pick the signal; an unknown result is left for the backend to reject clearly.
       interpolated.signal = templateSrv.replace(query.signal, scopedVars) as TributaryQuery['signal'];
     }
+    if (typeof query.topic === 'string') {
+      interpolated.topic = templateSrv.replace(query.topic, scopedVars);
+    }
     return interpolated;
   }
 
@@ -50,6 +64,12 @@ export class DataSource extends DataSourceWithBackend<TributaryQuery, TributaryJ
     } catch {
       return SIGNALS;
     }
+  }
+
+  /** The concrete topics the backend has seen under `filter` (resource `topics`); errors reach the caller. */
+  async getTopics(filter: string): Promise<string[]> {
+    const body: unknown = await this.getResource('topics', { filter });
+    return parseTopics(body);
   }
 }
 
@@ -70,6 +90,14 @@ export function parseSignals(body: unknown): SignalInfo[] {
     });
   }
   return result;
+}
+
+/** `{ topics: string[] }` → the topics, in the backend's order, without non-strings or duplicates. */
+export function parseTopics(body: unknown): string[] {
+  if (!isRecord(body) || !Array.isArray(body.topics)) {
+    throw new Error('unexpected answer from the topics resource (expected {"topics": [...]})');
+  }
+  return [...new Set(body.topics.filter((t): t is string => typeof t === 'string'))];
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -4,6 +4,8 @@
  * docs and the backend, which validates them once per settings version.
  */
 
+import type { NumericRange } from './ranges';
+
 /** jsonData.mqtt */
 export interface MqttSettings {
   /** `mqtt://host:1883`, `mqtts://host:8883`, `ws://host/mqtt` or `wss://…`. */
@@ -59,3 +61,29 @@ export const DEFAULT_BUFFER_SETTINGS: BufferSettings = {
   maxMemoryMiB: 64,
   idleGraceSeconds: 300,
 };
+
+/**
+ * Allowed ranges of the numeric MQTT settings, shared by the config editor (inline errors) and the
+ * backend's settings check, so both give the same message.
+ */
+export const MQTT_SETTINGS_RANGES = {
+  // MQTT encodes keepalive as 16 bits; 0 turns pings off.
+  keepaliveSeconds: { min: 0, max: 65_535, integer: true },
+  qos: { min: 0, max: 2, integer: true },
+  reconnectMinMs: { min: 10, max: 60_000, integer: true },
+  reconnectMaxMs: { min: 100, max: 600_000, integer: true },
+  connectTimeoutMs: { min: 100, max: 120_000, integer: true },
+} satisfies Record<string, NumericRange>;
+
+export type MqttNumericKey = keyof typeof MQTT_SETTINGS_RANGES;
+
+/** Allowed ranges of the buffer settings (see BufferSettings). */
+export const BUFFER_SETTINGS_RANGES = {
+  maxAgeSeconds: { min: 1, max: 7 * 86_400, integer: true },
+  maxMessages: { min: 1, max: 10_000_000, integer: true },
+  maxMemoryMiB: { min: 1, max: 4_096, integer: true },
+  idleGraceSeconds: { min: 0, max: 86_400, integer: true },
+} satisfies Record<keyof BufferSettings, NumericRange>;
+
+/** URL schemes a broker URL may use. */
+export const MQTT_URL_SCHEMES = ['mqtt:', 'mqtts:', 'ws:', 'wss:'] as const;

@@ -74,11 +74,12 @@ describe('dist/module.js', () => {
         return this;
       }
     }
+    class HostCustomVariableSupport {}
     const created: unknown[] = [];
     const hostReact = { createElement: (...args: unknown[]) => created.push(args), Fragment: Symbol('Fragment'), useState: () => [undefined, () => undefined], useEffect: () => undefined, useMemo: (f: () => unknown) => f() };
     const modules: Record<string, unknown> = {
       react: { __esModule: true, default: hostReact, ...hostReact },
-      '@grafana/data': { DataSourcePlugin: HostDataSourcePlugin, StreamingFrameAction: { Append: 'append' } },
+      '@grafana/data': { DataSourcePlugin: HostDataSourcePlugin, CustomVariableSupport: HostCustomVariableSupport, StreamingFrameAction: { Append: 'append' } },
       '@grafana/runtime': { DataSourceWithBackend: HostDataSourceWithBackend, getTemplateSrv: () => undefined },
       '@grafana/ui': {},
     };
@@ -88,6 +89,9 @@ describe('dist/module.js', () => {
     expect(Object.keys(plugin.components).sort()).toEqual(['ConfigEditor', 'QueryEditor']);
     const DataSourceClass = plugin.DataSourceClass as new (s: unknown) => HostDataSourceWithBackend;
     expect(new DataSourceClass({ uid: 'x', jsonData: {} })).toBeInstanceOf(HostDataSourceWithBackend);
+    // A message source offers topic variables through the host's CustomVariableSupport.
+    const mqtt = new DataSourceClass({ uid: 'm', jsonData: { sourceKind: 'mqtt' } }) as unknown as { variables: unknown };
+    expect(mqtt.variables).toBeInstanceOf(HostCustomVariableSupport);
   });
 });
 

@@ -49,7 +49,7 @@ describeInBrowser('QueryEditor in headless Chromium', () => {
     }
   });
 
-  async function open(theme: 'light' | 'dark', view = 'query'): Promise<{ page: Page; errors: string[] }> {
+  async function open(theme: 'light' | 'dark', view = 'query', kind = 'signals'): Promise<{ page: Page; errors: string[] }> {
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (err) => errors.push(String(err)));
@@ -59,7 +59,7 @@ describeInBrowser('QueryEditor in headless Chromium', () => {
         errors.push(msg.text());
       }
     });
-    await page.goto(`${server.url}index.html?theme=${theme}&view=${view}`);
+    await page.goto(`${server.url}index.html?theme=${theme}&view=${view}&kind=${kind}`);
     await page.getByTestId(view === 'config' ? 'tributary-config-editor' : 'tributary-query-editor').waitFor();
     return { page, errors };
   }
@@ -170,6 +170,42 @@ describeInBrowser('QueryEditor in headless Chromium', () => {
     await input.fill('0');
     await input.press('Enter');
     await page.getByText('Max series must be between 1 and 100', { exact: true }).waitFor();
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
+
+  it('MQTT query editor: a topic and payload-time mapping typed as a user would reach the query', async () => {
+    const { page, errors } = await open('dark', 'query', 'mqtt');
+    await expect(page.getByLabel('Signal').count()).resolves.toBe(0);
+    const topic = page.getByLabel('Topic', { exact: true });
+    await topic.fill('sensors/+/env');
+    await topic.press('Enter');
+    await page.getByRole('radio', { name: 'Payload field' }).click();
+    const timeField = page.getByLabel('Time field');
+    await timeField.fill('ts');
+    await timeField.press('Enter');
+    const labels = page.getByLabel('Topic labels');
+    await labels.fill('sensors/{device}/env');
+    await labels.press('Enter');
+    const sent = JSON.parse((await page.getByTestId('sent-query').textContent()) ?? '{}');
+    expect(sent).toMatchObject({
+      topic: 'sensors/+/env',
+      mapping: { format: 'json', timeSource: 'payload', timeField: 'ts', topicPattern: 'sensors/{device}/env' },
+    });
+    expect((await harness(page)).runs).toBe(4);
+    expect(server.missing).toEqual([]);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
+
+  it('MQTT config editor: a stored password shows as configured; skip-verify shows a warning', async () => {
+    const { page, errors } = await open('light', 'config', 'mqtt');
+    await expect(page.getByRole('textbox', { name: /^Broker URL/ }).inputValue()).resolves.toBe('mqtts://broker.example:8883');
+    await expect(page.getByRole('textbox', { name: /^Password/ }).inputValue()).resolves.toBe('configured');
+    expect(await page.getByText('Certificate verification is off').count()).toBe(0);
+    await page.locator('label[for="tributary-mqtt-skip-verify"]').last().click();
+    await page.getByText('Certificate verification is off').waitFor();
+    expect(await page.getByRole('alert').isVisible()).toBe(true);
     expect(errors).toEqual([]);
     await page.close();
   }, 60_000);

@@ -4,7 +4,10 @@
  *   - query-editor-<theme>.png          the query editor as a panel editor shows it
  *   - query-editor-menu-<theme>.png     the signal menu open (every option, no scrolling)
  *   - query-editor-error-<theme>.png    an out-of-range interval: the message, neighbours in place
- *   - config-editor-<theme>.png         the datasource settings
+ *   - config-editor-<theme>.png         the datasource settings (source kind signals)
+ *   - query-editor-mqtt-<theme>.png     the query editor of an MQTT datasource: topic, payload mapping
+ *   - config-editor-mqtt-<theme>.png    the settings of an MQTT datasource (stored password, skip-verify
+ *                                       on with its warning)
  *   - live-graph-<theme>.png            Grafana UI's time series graph fed by the built backend's
  *                                       QueryData history and RunStream packets (needs npm run build)
  * Uses the browser harness (tests/browser/harness) in headless Chromium; fails if the stream does
@@ -27,9 +30,9 @@ const LIVE_QUERY = { signal: 'sine', seriesCount: 3, sampleIntervalMs: 100, ampl
 
 type Theme = 'light' | 'dark';
 
-async function open(browser: Browser, baseUrl: string, view: string, theme: Theme): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1200, height: 900 }, deviceScaleFactor: 1 });
-  await page.goto(`${baseUrl}index.html?view=${view}&theme=${theme}`);
+async function open(browser: Browser, baseUrl: string, view: string, theme: Theme, kind = 'signals', height = 900): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1200, height }, deviceScaleFactor: 1 });
+  await page.goto(`${baseUrl}index.html?view=${view}&theme=${theme}&kind=${kind}`);
   await page.locator('main').waitFor();
   return page;
 }
@@ -72,6 +75,34 @@ async function configEditor(browser: Browser, url: string, theme: Theme) {
   await page.close();
 }
 
+async function mqttQueryEditor(browser: Browser, url: string, theme: Theme) {
+  const page = await open(browser, url, 'query', theme, 'mqtt');
+  await page.getByTestId('tributary-query-editor').waitFor();
+  const fill = async (label: string, text: string) => {
+    const input = page.getByLabel(label, { exact: true });
+    await input.fill(text);
+    await input.press('Enter');
+  };
+  await fill('Topic', 'sensors/+/env');
+  await fill('Fields', 'env.temperature, env.humidity');
+  await page.getByRole('radio', { name: 'Payload field' }).click();
+  await fill('Time field', 'ts');
+  await fill('Topic labels', 'sensors/{device}/env');
+  await fill('Alias', '{{device}} {{field}}');
+  await page.evaluate(() => document.querySelector<HTMLElement>('[data-testid="sent-query"]')?.remove());
+  await shoot(page, `query-editor-mqtt-${theme}.png`);
+  await page.close();
+}
+
+async function mqttConfigEditor(browser: Browser, url: string, theme: Theme) {
+  const page = await open(browser, url, 'config', theme, 'mqtt', 3200);
+  await page.getByTestId('tributary-config-editor').waitFor();
+  await page.locator('label[for="tributary-mqtt-skip-verify"]').last().click();
+  await page.getByText('Certificate verification is off').waitFor();
+  await shoot(page, `config-editor-mqtt-${theme}.png`);
+  await page.close();
+}
+
 async function liveGraph(browser: Browser, url: string, theme: Theme) {
   const page = await open(browser, url, 'stream', theme);
   await page.getByTestId('stream-waiting').waitFor();
@@ -107,6 +138,8 @@ async function main() {
     for (const theme of ['light', 'dark'] as const) {
       await queryEditor(browser, server.url, theme);
       await configEditor(browser, server.url, theme);
+      await mqttQueryEditor(browser, server.url, theme);
+      await mqttConfigEditor(browser, server.url, theme);
       await liveGraph(browser, server.url, theme);
     }
   } finally {

@@ -150,6 +150,36 @@ describe('services', () => {
     expect(Object.keys(env).filter((k) => k.startsWith('GF_PLUGIN_SIDECAR') || k.startsWith('TRIBUTARY_'))).toEqual([]);
   });
 
+  it('mosquitto: the official image pinned to a version, our config read-only, a healthcheck, no published port', () => {
+    const raw = parse(readFileSync(COMPOSE_FILE, 'utf8'));
+    expect(raw.services.mosquitto.image).toMatch(/^eclipse-mosquitto:\$\{MOSQUITTO_VERSION:-2\.\d+\.\d+\}$/);
+    const broker = services.mosquitto;
+    expect(broker.profiles).toBeUndefined();
+    expect(mountsOf(broker)).toEqual([
+      { type: 'bind', source: './docker/mosquitto.conf', target: '/mosquitto/config/mosquitto.conf', readOnly: true },
+    ]);
+    expect(broker.ports).toBeUndefined();
+    const test = broker.healthcheck!.test as string[];
+    expect(test.slice(0, 2)).toEqual(['CMD', 'mosquitto_sub']);
+    expect(test).toContain('$SYS/broker/version');
+    expect(broker.restart).toBe('unless-stopped');
+  });
+
+  it('publisher: runs the demo script from our backend image once the broker is healthy', () => {
+    const publisher = services.publisher;
+    expect(publisher.image).toBe(services.backend.image);
+    expect(publisher.build).toEqual(services.backend.build);
+    expect(publisher.working_dir).toBe('/opt/tributary');
+    const command = commandOf(publisher);
+    expect(command.slice(0, 2)).toEqual(['node', 'demo/publisher.js']);
+    expect(command[command.indexOf('--url') + 1]).toBe('mqtt://mosquitto:1883');
+    expect(publisher.depends_on).toEqual({ mosquitto: { condition: 'service_healthy' } });
+    expect(publisher.profiles).toBeUndefined();
+    expect(publisher.ports).toBeUndefined();
+    // The publisher needs no socket or plugin volume.
+    expect(mountsOf(publisher)).toEqual([]);
+  });
+
   it('grants anonymous admin only in the dev profile', () => {
     for (const [name, service] of Object.entries(services)) {
       const env = environmentOf(service);
@@ -230,6 +260,12 @@ describe('Dockerfile and build context', () => {
     }
   });
 
+  it('builds the demo publisher outside dist/ (not part of the plugin) and ships it in the runtime image', () => {
+    expect(dockerfile).toMatch(/^RUN node scripts\/build-demo\.mjs --outfile demo\/publisher\.js\b/m);
+    expect(dockerfile).toMatch(/^COPY --from=build \/src\/demo \.\/demo$/m);
+    expect(existsSync(path.join(repoRoot, 'scripts', 'build-demo.mjs'))).toBe(true);
+  });
+
   it('builds with npm ci + npm run build, and the runtime image holds dist/ where plugin-files and backend expect it', () => {
     expect(dockerfile).toMatch(/^RUN npm ci\b/m);
     expect(dockerfile).toMatch(/^RUN npm run build\b/m);
@@ -252,6 +288,9 @@ describe('Dockerfile and build context', () => {
 describe('provisioning as Grafana sees it through the mounts', () => {
   const datasourceDoc = parse(readFileSync(path.join(repoRoot, 'provisioning', 'datasources', 'tributary.yaml'), 'utf8'));
   const tributary = datasourceDoc.datasources.find((d: { type: string }) => d.type === pluginId);
+  const mqttDoc = parse(readFileSync(path.join(repoRoot, 'provisioning', 'datasources', 'mqtt.yaml'), 'utf8'));
+  const mqttDatasource = mqttDoc.datasources.find((d: { type: string }) => d.type === pluginId);
+  const provisionedUids = [tributary.uid, mqttDatasource.uid];
   const providerDoc = parse(readFileSync(path.join(repoRoot, 'provisioning', 'dashboards', 'tributary.yaml'), 'utf8'));
 
   /** Maps a path inside the default grafana container to the repository through its bind mounts. */
@@ -268,16 +307,27 @@ describe('provisioning as Grafana sees it through the mounts', () => {
     expect(tributary.type).toBe(pluginId);
   });
 
-  it('dashboard provider points at a mounted folder holding dashboards that use the provisioned uid', () => {
+  it('dashboard provider points at a mounted folder holding dashboards that use a provisioned uid', () => {
     const folder = repoPathFor(providerDoc.providers[0].options.path);
     const files = readdirSync(folder).filter((f) => f.endsWith('.json'));
-    expect(files.length).toBeGreaterThan(0);
+    expect(files).toEqual(expect.arrayContaining(['tributary-overview.json', 'tributary-mqtt-demo.json']));
     for (const file of files) {
       const text = readFileSync(path.join(folder, file), 'utf8');
       const refs = [...text.matchAll(/"datasource":\s*(\{[^}]*\})/g)].map((m) => JSON.parse(m[1]));
       expect(refs.length).toBeGreaterThan(0);
-      for (const ref of refs) expect(ref).toEqual({ type: pluginId, uid: tributary.uid });
+      // One datasource per dashboard: the signals one, or the MQTT demo one.
+      const uids = new Set(refs.map((ref) => ref.uid));
+      expect([file, uids.size]).toEqual([file, 1]);
+      for (const ref of refs) expect(provisionedUids).toContain(ref.uid);
+      for (const ref of refs) expect(ref.type).toBe(pluginId);
     }
+  });
+
+  it('the MQTT demo datasource reaches the compose broker by its service name and port', () => {
+    const url = new URL(mqttDatasource.jsonData.mqtt.url);
+    expect(services[url.hostname]).toBeDefined();
+    expect(url.port).toBe('1883');
+    expect(readFileSync(path.join(repoRoot, 'docker', 'mosquitto.conf'), 'utf8')).toMatch(/^listener 1883 /m);
   });
 
   it('interpolates like Compose', () => {
