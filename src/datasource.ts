@@ -16,11 +16,14 @@ import { TopicVariableSupport } from './variables';
 export class DataSource extends DataSourceWithBackend<TributaryQuery, TributaryJsonData> {
   /** Where this datasource's data comes from (its settings); the query editor shows that kind's fields. */
   readonly sourceKind: SourceKind;
+  /** The datasource's settings, for the query editor's placeholders and limits (e.g. the polling interval floor). */
+  readonly jsonData: TributaryJsonData;
 
   constructor(instanceSettings: DataSourceInstanceSettings<TributaryJsonData>) {
     super(instanceSettings);
     this.streamOptionsProvider = tributaryStreamOptions;
     this.sourceKind = sourceKindOf(instanceSettings.jsonData);
+    this.jsonData = instanceSettings.jsonData ?? {};
     if (this.sourceKind !== 'signals') {
       // Dashboard variables listing the concrete topics seen under a filter.
       this.variables = new TopicVariableSupport(this);
@@ -48,6 +51,18 @@ export class DataSource extends DataSourceWithBackend<TributaryQuery, TributaryJ
     }
     if (typeof query.topic === 'string') {
       interpolated.topic = templateSrv.replace(query.topic, scopedVars);
+    }
+    // Web sources: the path, the connect message, the event names and the request body may name variables.
+    const replace = (text: string | undefined) => (typeof text === 'string' ? templateSrv.replace(text, scopedVars) : text);
+    if (query.websocket) {
+      interpolated.websocket = { ...query.websocket, path: replace(query.websocket.path), connectMessage: replace(query.websocket.connectMessage) };
+    }
+    if (query.sse) {
+      const events = query.sse.events?.map((name) => templateSrv.replace(name, scopedVars));
+      interpolated.sse = { ...query.sse, path: replace(query.sse.path), events };
+    }
+    if (query.httpPoll) {
+      interpolated.httpPoll = { ...query.httpPoll, path: replace(query.httpPoll.path), body: replace(query.httpPoll.body) };
     }
     return interpolated;
   }

@@ -5,6 +5,7 @@
  */
 import type { DataQuery } from '@grafana/schema';
 import type { PayloadMapping } from './mapping';
+import type { HttpPollStreamSpec, SseStreamSpec, WebSocketStreamSpec } from './webSources';
 import { numberRangeError, type NumericRange } from './ranges';
 
 export type { NumericRange } from './ranges';
@@ -38,6 +39,13 @@ export interface TributaryQuery extends DataQuery {
   topic?: string;
   /** Message sources: how payloads become rows (shared by every message source kind). */
   mapping?: PayloadMapping;
+  /**
+   * Web sources: what the query asks of its kind's source (path, connect message, events, request
+   * overrides). Nested per kind so `httpPoll.intervalMs` is never mistaken for Grafana's own `intervalMs`.
+   */
+  websocket?: WebSocketStreamSpec;
+  sse?: SseStreamSpec;
+  httpPoll?: HttpPollStreamSpec;
 }
 
 /** The part of a query that defines the signal (everything but Grafana's own bookkeeping). */
