@@ -134,7 +134,7 @@ export function NameValueEditor({ kind, idPrefix, rows, secrets, onChange }: Nam
                 onChange={(event) => setSecret(index, event.currentTarget.checked)}
               />
             </InlineField>
-            <IconButton name="trash-alt" aria-label={`Remove ${noun} ${index + 1}`} tooltip={`Remove this ${noun}`} onClick={() => remove(index)} />
+            <IconButton name="trash-alt" aria-label={`Remove ${noun} ${index + 1}`} onClick={() => remove(index)} />
           </InlineFieldRow>
         );
       })}
