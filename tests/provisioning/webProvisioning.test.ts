@@ -66,7 +66,11 @@ describe('web source demo datasources', () => {
     expect(Object.keys(jsonData).sort()).toEqual(['buffer', 'maxPacketsPerSecond', 'sourceKind', key].sort());
     expect(settingRangeError('maxPacketsPerSecond', jsonData.maxPacketsPerSecond)).toBeUndefined();
     const settings = jsonData[key] as Record<string, unknown>;
-    for (const name of Object.keys(settings)) expect([name, name in DEFAULTS[kind]]).toEqual([name, true]);
+    // Every key is a setting of this kind: one with a default, or one of the optional texts.
+    const optional = ['connectMessage', 'body', 'rowsPath'];
+    for (const name of Object.keys(settings)) expect([name, name in DEFAULTS[kind] || optional.includes(name)]).toEqual([name, true]);
+    if (kind !== 'websocket') expect(settings.connectMessage).toBeUndefined();
+    if (kind !== 'http-poll') expect([settings.body, settings.rowsPath]).toEqual([undefined, undefined]);
     expect(webUrlError(kind, settings.url as string)).toBeUndefined();
     for (const [name, value] of Object.entries(settings)) {
       if (typeof value === 'number') expect([name, numberRangeError(name, value, RANGES[kind][name])]).toEqual([name, undefined]);
