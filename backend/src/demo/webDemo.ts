@@ -36,6 +36,8 @@ const WEATHER_HISTORY = 30;
 const SSE_HEARTBEAT_MS = 10_000;
 /** A `deploy` event every this many periods. */
 const DEPLOY_EVERY = 30;
+/** A client that leaves this much unsent (it stopped reading) is disconnected, so memory stays bounded. */
+const MAX_UNSENT_BYTES = 1024 * 1024;
 
 interface SseEvent {
   id: number;
@@ -70,7 +72,12 @@ export function startWebDemo({ port, host = '0.0.0.0', intervalMs, log = () => {
 
     const tick = ticker.tick(atMs);
     for (const [socket, symbols] of subscriptions) {
-      if (symbols.length > 0) socket.send(JSON.stringify(tickFor(tick, symbols)));
+      if (socket.bufferedAmount > MAX_UNSENT_BYTES) {
+        socket.terminate();
+        subscriptions.delete(socket);
+      } else if (symbols.length > 0) {
+        socket.send(JSON.stringify(tickFor(tick, symbols)));
+      }
     }
 
     const events: SseEvent[] = [{ id: nextEventId++, event: 'metrics', data: JSON.stringify(metrics.metrics(atMs)) }];
@@ -78,7 +85,7 @@ export function startWebDemo({ port, host = '0.0.0.0', intervalMs, log = () => {
     for (const event of events) {
       sseHistory.push(event);
       if (sseHistory.length > SSE_HISTORY) sseHistory.shift();
-      for (const client of sseClients) client.write(formatEvent(event));
+      for (const client of sseClients) send(client, formatEvent(event));
     }
 
     readings.push(weather.observe(atMs));
@@ -87,6 +94,15 @@ export function startWebDemo({ port, host = '0.0.0.0', intervalMs, log = () => {
     weatherEtag = `"${createHash('sha1').update(weatherBody).digest('base64url')}"`;
     // HTTP dates have whole seconds; the ETag is what tells two answers of one second apart.
     weatherModified = new Date(Math.floor(atMs / 1000) * 1000);
+  };
+
+  const send = (client: http.ServerResponse, text: string) => {
+    if (client.writableLength > MAX_UNSENT_BYTES) {
+      sseClients.delete(client);
+      client.destroy();
+      return;
+    }
+    client.write(text);
   };
 
   const serveWeather = (req: http.IncomingMessage, res: http.ServerResponse) => {
@@ -146,7 +162,7 @@ export function startWebDemo({ port, host = '0.0.0.0', intervalMs, log = () => {
   publishRound();
   const timer = setInterval(publishRound, intervalMs);
   const heartbeat = setInterval(() => {
-    for (const client of sseClients) client.write(': keepalive\n\n');
+    for (const client of sseClients) send(client, ': keepalive\n\n');
   }, SSE_HEARTBEAT_MS);
 
   return new Promise((resolve, reject) => {
