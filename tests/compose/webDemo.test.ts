@@ -3,15 +3,22 @@
  * image runs, built by scripts/build-demo.mjs) serves its WebSocket ticker, Server-Sent Events and
  * polled JSON on a free loopback port; a `ws` client, an SSE reader (Tributary's own parser) and plain
  * HTTP requests check that the messages parse, carry their own timestamps, replay after Last-Event-ID
- * and answer a matching ETag with 304.
+ * and answer a matching ETag with 304. Then Tributary's own transports (their Save & test probes), with
+ * the provisioned datasource settings, read each endpoint.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import WebSocket from 'ws';
+import { parse } from 'yaml';
 
 import { METRIC_HOSTS, TICKER_SYMBOLS } from '../../backend/src/demo/webPayloads';
+import { probeHttpPoll } from '../../backend/src/sources/http-poll';
+import { probeSse } from '../../backend/src/sources/sse';
 import { SseParser, type SseEvent } from '../../backend/src/sources/sse/parser';
+import { probeWebSocket } from '../../backend/src/sources/websocket';
+import { DEFAULT_HTTP_POLL_SETTINGS, DEFAULT_SSE_SETTINGS, DEFAULT_WEBSOCKET_SETTINGS } from '../../src/shared/webSources';
 import { stopChild } from '../launcher/harness';
 import { removeTempDirs, repoRoot, tempDir } from '../support/goplugin';
 import { commandOf, loadCompose } from './compose-file';
@@ -221,4 +228,39 @@ it('an unknown path is a 404 naming the endpoints', async () => {
   const answer = await get('/nope');
   expect(answer.status).toBe(404);
   expect(answer.body).toContain('/ws (WebSocket), /events (SSE) or /weather.json');
+});
+
+describe("Tributary's own transports read the demo with the provisioned settings (Save & test)", () => {
+  const datasources = parse(readFileSync(path.join(repoRoot, 'provisioning', 'datasources', 'web.yaml'), 'utf8')).datasources as Array<{ jsonData: Record<string, any> }>;
+  /** The provisioned settings of a kind, with the compose host `publisher:8080` replaced by the local publisher. */
+  const provisioned = (key: 'websocket' | 'sse' | 'httpPoll') => {
+    const settings = datasources.find((ds) => ds.jsonData[key] !== undefined)!.jsonData[key];
+    const url = new URL(settings.url);
+    expect(url.host).toBe('publisher:8080');
+    return { ...settings, url: settings.url.replace('publisher:8080', base) };
+  };
+
+  it('WebSocket: the connect message subscribes and the first tick holds every symbol', async () => {
+    const result = await probeWebSocket({ settings: { ...DEFAULT_WEBSOCKET_SETTINGS, ...provisioned('websocket') }, secure: {} });
+    expect([result.ok, result.message]).toEqual([true, expect.stringContaining('received a message')]);
+    const tick = JSON.parse(result.sample!.payload);
+    expect(Object.keys(tick.quotes).sort()).toEqual([...TICKER_SYMBOLS].sort());
+    expectOwnTime(tick.time, result.sample!.receivedAtMs);
+  });
+
+  it('SSE: the first event is a metrics event with its own time', async () => {
+    const result = await probeSse({ settings: { ...DEFAULT_SSE_SETTINGS, ...provisioned('sse') }, secure: {} });
+    expect([result.ok, result.sample?.topic]).toEqual([true, 'metrics']);
+    const metrics = JSON.parse(result.sample!.payload);
+    expect(Object.keys(metrics.hosts)).toEqual([...METRIC_HOSTS]);
+    expectOwnTime(Math.round(metrics.ts * 1000), result.sample!.receivedAtMs);
+  });
+
+  it('HTTP polling: the rows path gives observations with their own time', async () => {
+    const result = await probeHttpPoll({ settings: { ...DEFAULT_HTTP_POLL_SETTINGS, ...provisioned('httpPoll') }, secure: {} });
+    expect(result.ok).toBe(true);
+    const row = JSON.parse(result.sample!.payload);
+    expect(row).toEqual({ observedAt: expect.any(String), temperatureC: expect.any(Number), humidityPercent: expect.any(Number), windKph: expect.any(Number), pressureHpa: expect.any(Number) });
+    expect(Date.parse(row.observedAt)).toBeLessThanOrEqual(result.sample!.receivedAtMs);
+  });
 });
