@@ -186,14 +186,14 @@ describe('DataSource of a web source', () => {
 
   it('replaces dashboard variables in the path and the connect message (WebSocket)', async () => {
     replacing({ symbol: 'ACME', region: 'eu' });
-    const sent = await send({ sourceKind: 'websocket' }, { websocket: { path: '/$region/feed', connectMessage: '{"op":"subscribe","symbols":["$symbol"]}' } });
-    expect(sent.websocket).toEqual({ path: '/eu/feed', connectMessage: '{"op":"subscribe","symbols":["ACME"]}' });
+    const sent = await send({ sourceKind: 'websocket' }, { path: '/$region/feed', connectMessage: '{"op":"subscribe","symbols":["$symbol"]}' });
+    expect(sent).toMatchObject({ path: '/eu/feed', connectMessage: '{"op":"subscribe","symbols":["ACME"]}' });
   });
 
   it('replaces dashboard variables in the event names (SSE) and in the path and body (HTTP polling)', async () => {
     replacing({ kind: 'metrics', station: 'harbour' });
-    expect((await send({ sourceKind: 'sse' }, { sse: { events: ['$kind', 'deploy'] } })).sse).toEqual({ events: ['metrics', 'deploy'] });
-    const polled = await send({ sourceKind: 'http-poll' }, { httpPoll: { path: '/stations/$station', method: 'POST', body: '{"station":"$station"}', intervalMs: 5000 } });
-    expect(polled.httpPoll).toEqual({ path: '/stations/harbour', method: 'POST', body: '{"station":"harbour"}', intervalMs: 5000 });
+    expect((await send({ sourceKind: 'sse' }, { events: ['$kind', 'deploy'] })).events).toEqual(['metrics', 'deploy']);
+    const polled = await send({ sourceKind: 'http-poll' }, { path: '/stations/$station', method: 'POST', body: '{"station":"$station"}', pollIntervalMs: 5000 });
+    expect(polled).toMatchObject({ path: '/stations/harbour', method: 'POST', body: '{"station":"harbour"}', pollIntervalMs: 5000 });
   });
 });

@@ -53,16 +53,14 @@ export class DataSource extends DataSourceWithBackend<TributaryQuery, TributaryJ
       interpolated.topic = templateSrv.replace(query.topic, scopedVars);
     }
     // Web sources: the path, the connect message, the event names and the request body may name variables.
-    const replace = (text: string | undefined) => (typeof text === 'string' ? templateSrv.replace(text, scopedVars) : text);
-    if (query.websocket) {
-      interpolated.websocket = { ...query.websocket, path: replace(query.websocket.path), connectMessage: replace(query.websocket.connectMessage) };
+    for (const key of ['path', 'connectMessage', 'body'] as const) {
+      const text = query[key];
+      if (typeof text === 'string') {
+        interpolated[key] = templateSrv.replace(text, scopedVars);
+      }
     }
-    if (query.sse) {
-      const events = query.sse.events?.map((name) => templateSrv.replace(name, scopedVars));
-      interpolated.sse = { ...query.sse, path: replace(query.sse.path), events };
-    }
-    if (query.httpPoll) {
-      interpolated.httpPoll = { ...query.httpPoll, path: replace(query.httpPoll.path), body: replace(query.httpPoll.body) };
+    if (Array.isArray(query.events)) {
+      interpolated.events = query.events.map((name) => templateSrv.replace(name, scopedVars));
     }
     return interpolated;
   }

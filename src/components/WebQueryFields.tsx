@@ -4,15 +4,7 @@ import { InlineField, InlineFieldRow, Select } from '@grafana/ui';
 
 import { numberRangeError } from '../shared/ranges';
 import { HTTP_POLL_RANGES, parseEventList, type WebSourceKind } from '../shared/webSourceChecks';
-import {
-  DEFAULT_HTTP_POLL_SETTINGS,
-  HTTP_POLL_METHODS,
-  type HttpPollMethod,
-  type HttpPollSettings,
-  type HttpPollStreamSpec,
-  type SseStreamSpec,
-  type WebSocketStreamSpec,
-} from '../shared/webSources';
+import { DEFAULT_HTTP_POLL_SETTINGS, HTTP_POLL_METHODS, type HttpPollMethod, type HttpPollSettings } from '../shared/webSources';
 import type { TributaryQuery } from '../shared/query';
 import { NumberField } from './NumberField';
 import { TextField } from './TextField';
@@ -27,31 +19,33 @@ export interface WebQueryFieldsProps {
   onChange: (patch: Partial<TributaryQuery>) => void;
 }
 
-/** `spec` without its empty keys, or undefined when nothing is left (the datasource's settings apply). */
-function compact<T extends object>(spec: T): T | undefined {
-  const entries = Object.entries(spec).filter(([, value]) => value !== undefined && value !== '');
-  return entries.length === 0 ? undefined : (Object.fromEntries(entries) as T);
-}
-
 const PATH_TOOLTIP =
   'Resolved against the datasource URL, with its own query string if you like (/feed?symbol=ABC). It must stay on the configured host. Dashboard variables such as $device are replaced. Empty: the datasource URL.';
 
 /**
  * The query fields of a web source: the path every kind may choose, plus the WebSocket connect
- * message, the SSE event filter or the polling request overrides. Empty fields use the datasource's settings.
+ * message, the SSE event filter or the polling request overrides. Empty fields are left out of the
+ * query (undefined), so the datasource's settings apply.
  */
 export function WebQueryFields({ kind, refId, query, httpPollSettings = {}, labelWidth, onChange }: WebQueryFieldsProps) {
   const id = (name: string) => `tributary-${kind}-${name}-${refId}`;
-  const pathField = (spec: { path?: string }, save: (path: string | undefined) => void) => (
-    <TextField id={id('path')} label="Path" labelWidth={labelWidth} width={48} tooltip={PATH_TOOLTIP} value={spec.path} placeholder="the datasource URL" onCommit={save} />
+  const pathField = (
+    <TextField
+      id={id('path')}
+      label="Path"
+      labelWidth={labelWidth}
+      width={48}
+      tooltip={PATH_TOOLTIP}
+      value={query.path}
+      placeholder="the datasource URL"
+      onCommit={(path) => onChange({ path: path?.trim() })}
+    />
   );
 
   if (kind === 'websocket') {
-    const spec: WebSocketStreamSpec = query.websocket ?? {};
-    const save = (patch: Partial<WebSocketStreamSpec>) => onChange({ websocket: compact({ ...spec, ...patch }) });
     return (
       <>
-        <InlineFieldRow>{pathField(spec, (path) => save({ path }))}</InlineFieldRow>
+        <InlineFieldRow>{pathField}</InlineFieldRow>
         <InlineFieldRow>
           <TextField
             id={id('connect-message')}
@@ -59,9 +53,9 @@ export function WebQueryFields({ kind, refId, query, httpPollSettings = {}, labe
             labelWidth={labelWidth}
             width={64}
             tooltip="Sent after every connect and reconnect, e.g. a subscribe command; dashboard variables are replaced. Queries with the same path and message share one connection. Empty: the datasource's connect message."
-            value={spec.connectMessage}
+            value={query.connectMessage}
             placeholder={'the datasource\'s (e.g. {"op":"subscribe","channel":"$symbol"})'}
-            onCommit={(connectMessage) => save({ connectMessage })}
+            onCommit={(connectMessage) => onChange({ connectMessage })}
           />
         </InlineFieldRow>
       </>
@@ -69,30 +63,29 @@ export function WebQueryFields({ kind, refId, query, httpPollSettings = {}, labe
   }
 
   if (kind === 'sse') {
-    const spec: SseStreamSpec = query.sse ?? {};
-    const save = (patch: Partial<SseStreamSpec>) => onChange({ sse: compact({ ...spec, ...patch }) });
     return (
       <InlineFieldRow>
-        {pathField(spec, (path) => save({ path }))}
+        {pathField}
         <TextField
           id={id('events')}
           label="Events"
           labelWidth={10}
           width={32}
           tooltip="Comma-separated event names to keep (an event without an event: line is named message). Each event name is its own series. Empty: the datasource's list."
-          value={spec.events?.join(', ')}
+          value={query.events?.join(', ')}
           placeholder="the datasource's list"
-          onCommit={(text) => save({ events: text === undefined ? undefined : parseEventList(text) })}
+          onCommit={(text) => {
+            const events = text === undefined ? [] : parseEventList(text);
+            onChange({ events: events.length === 0 ? undefined : events });
+          }}
         />
       </InlineFieldRow>
     );
   }
 
-  const spec: HttpPollStreamSpec = query.httpPoll ?? {};
-  const save = (patch: Partial<HttpPollStreamSpec>) => onChange({ httpPoll: compact({ ...spec, ...patch }) });
   const floor = httpPollSettings.minIntervalMs ?? DEFAULT_HTTP_POLL_SETTINGS.minIntervalMs;
   const defaultMethod = httpPollSettings.method ?? DEFAULT_HTTP_POLL_SETTINGS.method;
-  const method = spec.method ?? defaultMethod;
+  const method = query.method ?? defaultMethod;
   const methodOptions: Array<SelectableValue<HttpPollMethod | ''>> = [
     { label: `Datasource's (${defaultMethod})`, value: '' },
     ...HTTP_POLL_METHODS.map((m) => ({ label: m, value: m })),
@@ -100,14 +93,14 @@ export function WebQueryFields({ kind, refId, query, httpPollSettings = {}, labe
   return (
     <>
       <InlineFieldRow>
-        {pathField(spec, (path) => save({ path }))}
+        {pathField}
         <InlineField label="Method" labelWidth={10} htmlFor={id('method')}>
           <Select<HttpPollMethod | ''>
             inputId={id('method')}
             width={24}
             options={methodOptions}
-            value={spec.method ?? ''}
-            onChange={(option) => save({ method: option.value === '' ? undefined : option.value })}
+            value={query.method ?? ''}
+            onChange={(option) => onChange({ method: option.value === '' ? undefined : option.value })}
           />
         </InlineField>
       </InlineFieldRow>
@@ -118,14 +111,14 @@ export function WebQueryFields({ kind, refId, query, httpPollSettings = {}, labe
           labelWidth={labelWidth}
           width={16}
           tooltip={`Time between the end of a poll and the next. At least ${floor} ms (the datasource's minimum). Empty: the datasource's interval.`}
-          value={spec.intervalMs}
+          value={query.pollIntervalMs}
           placeholder={String(httpPollSettings.intervalMs ?? DEFAULT_HTTP_POLL_SETTINGS.intervalMs)}
           allowEmpty
           validate={(value) =>
             numberRangeError('Poll interval (ms)', value, HTTP_POLL_RANGES.intervalMs) ??
             (value < floor ? `Poll interval (ms) must be at least ${floor} (the datasource's minimum interval)` : undefined)
           }
-          onCommit={(intervalMs) => save({ intervalMs })}
+          onCommit={(pollIntervalMs) => onChange({ pollIntervalMs })}
         />
         <TextField
           id={id('rows-path')}
@@ -133,9 +126,9 @@ export function WebQueryFields({ kind, refId, query, httpPollSettings = {}, labe
           labelWidth={12}
           width={32}
           tooltip="Path to the rows in the JSON answer (data.items, result[0].rows). An array gives a row per element, an object one row. Empty: the datasource's rows path."
-          value={spec.rowsPath}
+          value={query.rowsPath}
           placeholder={httpPollSettings.rowsPath || "the datasource's"}
-          onCommit={(rowsPath) => save({ rowsPath: rowsPath?.trim() })}
+          onCommit={(rowsPath) => onChange({ rowsPath: rowsPath?.trim() })}
         />
       </InlineFieldRow>
       {method !== 'GET' && (
@@ -146,9 +139,9 @@ export function WebQueryFields({ kind, refId, query, httpPollSettings = {}, labe
             labelWidth={labelWidth}
             width={64}
             tooltip="Request body sent with POST or PUT; dashboard variables are replaced. Empty: the datasource's body."
-            value={spec.body}
+            value={query.body}
             placeholder="the datasource's body"
-            onCommit={(body) => save({ body })}
+            onCommit={(body) => onChange({ body })}
           />
         </InlineFieldRow>
       )}

@@ -136,8 +136,8 @@ describe('web source demo dashboard', () => {
   it('uses only message query fields of its own kind, streaming, with valid mappings that read real demo fields', () => {
     for (const panel of panels.filter((p) => p.type !== 'row')) {
       const kind = uidKind.get(panel.datasource!.uid!)!;
-      const specKey = WEB_SETTINGS_KEY[kind];
-      const allowed = new Set(['refId', 'datasource', 'mapping', 'alias', 'withStreaming', 'hide', specKey]);
+      const own: Record<WebSourceKind, string[]> = { websocket: ['connectMessage'], sse: ['events'], 'http-poll': ['method', 'body', 'rowsPath', 'pollIntervalMs'] };
+      const allowed = new Set(['refId', 'datasource', 'mapping', 'alias', 'withStreaming', 'hide', 'path', ...own[kind]]);
       for (const target of targetsOf(panel)) {
         for (const key of Object.keys(target)) expect([panel.title, key, allowed.has(key)]).toEqual([panel.title, key, true]);
         expect(target.withStreaming).toBe(true);
@@ -148,7 +148,7 @@ describe('web source demo dashboard', () => {
         if (mapping.fields !== undefined) expect(fieldListError(mapping.fields)).toBeUndefined();
         if (mapping.topicPattern !== undefined) expect(topicPatternError(mapping.topicPattern)).toBeUndefined();
 
-        const events: string[] = kind === 'sse' ? (target.sse?.events ?? ['metrics', 'deploy']) : [''];
+        const events: string[] = kind === 'sse' ? (target.events ?? ['metrics', 'deploy']) : [''];
         for (const event of events) {
           const payload = kind === 'sse' ? samples.sse(event) : samples[kind]();
           for (const field of mapping.fields ?? []) expect([panel.title, field, typeof valueAt(payload, field)]).toEqual([panel.title, field, 'number']);
@@ -166,9 +166,9 @@ describe('web source demo dashboard', () => {
 
   it('a query’s own connect message is one the demo ticker accepts', async () => {
     const { parseSubscribe } = await import('../../backend/src/demo/webPayloads');
-    const own = panels.flatMap(targetsOf).filter((t) => t.websocket?.connectMessage !== undefined);
+    const own = panels.flatMap(targetsOf).filter((t) => t.connectMessage !== undefined);
     expect(own.length).toBeGreaterThan(0);
-    for (const target of own) expect(Array.isArray(parseSubscribe(target.websocket.connectMessage))).toBe(true);
+    for (const target of own) expect(Array.isArray(parseSubscribe(target.connectMessage))).toBe(true);
   });
 
   it('lays panels out without overlaps and with unique ids', () => {
