@@ -1,7 +1,8 @@
 /**
  * Checks of the web source settings (src/shared/webSources.ts) that the config editor shows inline:
- * URL schemes, header names and the allowed ranges of the numeric settings. The backend's settings
- * check can use the same ranges, so both say the same thing.
+ * URL schemes, header names and the allowed ranges of the numeric settings. The ranges are the ones the
+ * backend's settings check (src/shared/webValidation.ts on the backend glue branch) enforces; once both
+ * are merged, this file should import them from there instead of repeating them.
  */
 import type { NumericRange } from './ranges';
 import type { SourceKind } from './sources';
@@ -63,24 +64,24 @@ export function headerNameError(name: string): string | undefined {
 export const WEB_ENDPOINT_RANGES = {
   connectTimeoutMs: { min: 100, max: 120_000, integer: true },
   reconnectMinMs: { min: 10, max: 60_000, integer: true },
-  reconnectMaxMs: { min: 100, max: 600_000, integer: true },
+  reconnectMaxMs: { min: 100, max: 3_600_000, integer: true },
 } satisfies Record<string, NumericRange>;
 
 export const WEBSOCKET_RANGES = {
-  maxMessageBytes: { min: 1_024, max: 64 * 1024 * 1024, integer: true },
+  maxMessageBytes: { min: 16, max: 16 * 1024 * 1024, integer: true },
   pingIntervalSeconds: { min: 0, max: 3_600, integer: true },
 } satisfies Record<string, NumericRange>;
 
 export const SSE_RANGES = {
-  maxEventBytes: { min: 1_024, max: 64 * 1024 * 1024, integer: true },
-  idleTimeoutSeconds: { min: 0, max: 86_400, integer: true },
+  maxEventBytes: { min: 16, max: 16 * 1024 * 1024, integer: true },
+  idleTimeoutSeconds: { min: 0, max: 3_600, integer: true },
 } satisfies Record<string, NumericRange>;
 
 /** The interval floor: a poll more often than every 100 ms is never useful and only loads the server. */
 export const HTTP_POLL_RANGES = {
   intervalMs: { min: 100, max: 86_400_000, integer: true },
-  minIntervalMs: { min: 100, max: 86_400_000, integer: true },
-  maxResponseBytes: { min: 1_024, max: 256 * 1024 * 1024, integer: true },
+  minIntervalMs: { min: 100, max: 3_600_000, integer: true },
+  maxResponseBytes: { min: 1_024, max: 64 * 1024 * 1024, integer: true },
   dedupeWindow: { min: 1, max: 1_000_000, integer: true },
 } satisfies Record<string, NumericRange>;
 
