@@ -1,4 +1,4 @@
-import React, { type ChangeEvent } from 'react';
+import React, { useState, type ChangeEvent } from 'react';
 import type { DataSourcePluginOptionsEditorProps } from '@grafana/data';
 import { Alert, Field, FieldSet, Input, RadioButtonGroup, Switch, TextArea } from '@grafana/ui';
 
@@ -111,6 +111,38 @@ const LIMIT_NUMBERS: Record<WebSourceKind, readonly NumberSpec[]> = {
 };
 
 /**
+ * The SSE event filter as comma-separated text. The text is a draft until the field loses focus (or
+ * Enter): parsing on every keystroke would swallow the comma being typed.
+ */
+function EventListInput({ id, value, onCommit }: { id: string; value: string[]; onCommit: (events: string[]) => void }) {
+  const shown = value.join(', ');
+  const [draft, setDraft] = useState(shown);
+  const [lastShown, setLastShown] = useState(shown);
+  // A new value from outside (another kind's switch, a reset) replaces the draft.
+  if (lastShown !== shown) {
+    setLastShown(shown);
+    setDraft(shown);
+  }
+  const commit = () => {
+    const events = parseEventList(draft);
+    if (events.join(', ') !== shown) {
+      onCommit(events);
+    }
+  };
+  return (
+    <Input
+      id={id}
+      width={60}
+      value={draft}
+      placeholder="every event (e.g. reading, status)"
+      onChange={(event: ChangeEvent<HTMLInputElement>) => setDraft(event.currentTarget.value)}
+      onBlur={commit}
+      onKeyDown={(event) => event.key === 'Enter' && commit()}
+    />
+  );
+}
+
+/**
  * Settings of a WebSocket, SSE or HTTP polling source (jsonData.websocket / sse / httpPoll): the URL,
  * headers and query parameters (secret ones in secureJsonData), the kind's own fields, TLS, redirects
  * and reconnecting. Only the chosen kind's fields are shown.
@@ -221,13 +253,7 @@ export function WebSourceConfigEditor({ kind, options, onOptionsChange }: Props)
               description="Comma-separated event names to keep (an event without an event: line is named message). A query's own list replaces it. Empty: every event."
               htmlFor={`${idPrefix}-events`}
             >
-              <Input
-                id={`${idPrefix}-events`}
-                width={60}
-                value={(current.events ?? []).join(', ')}
-                placeholder="every event (e.g. reading, status)"
-                onChange={(event: ChangeEvent<HTMLInputElement>) => set({ events: parseEventList(event.currentTarget.value) })}
-              />
+              <EventListInput id={`${idPrefix}-events`} value={current.events ?? []} onCommit={(events) => set({ events })} />
             </Field>
             <Alert severity="info" title="Replay after a reconnect">
               Every reconnect sends Last-Event-ID with the id of the last event received, so a server that keeps its history
