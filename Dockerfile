@@ -4,7 +4,7 @@
 # needs no Node on the host, and produces ONE runtime image used by three compose services:
 #   - `plugin-files` copies /opt/tributary/dist into the named volume Grafana loads the plugin from;
 #   - `backend` runs the Node sidecar on the unix socket /run/tributary/plugin.sock;
-#   - `publisher` runs the MQTT demo publisher (demo/publisher.js) against the `mosquitto` service.
+#   - `publisher` runs the demo publisher (demo/publisher.js): MQTT to the `mosquitto` service, and the web demo (WebSocket, SSE, polled JSON) on port 8080.
 # Grafana itself stays the stock grafana/grafana image (see docker-compose.yaml for why).
 
 # The same Node LTS as inside the plugin executables (backend/launcher/node-runtime.json; a test keeps them equal).

@@ -8,6 +8,7 @@ import { DEFAULT_LIVE_ROWS, MAX_LIVE_ROWS, tributaryStreamOptions } from './stre
 import { fakeBackendSrv, makeDataSource } from './test/grafana';
 import { parseSignals, parseTopics } from './datasource';
 import { DEFAULT_MAPPING } from './shared/mapping';
+import type { TributaryJsonData } from './types';
 
 function query(partial: Partial<TributaryQuery> = {}): TributaryQuery {
   return { refId: 'A', ...DEFAULT_QUERY, ...partial };
@@ -171,5 +172,28 @@ describe('stream buffer options', () => {
     expect(slow.maxLength).toBe(1000);
     const huge = tributaryStreamOptions(request({ maxDataPoints: 1000, windowMs: 24 * 3_600_000, targets: [query({ sampleIntervalMs: 10 })] }), frame);
     expect(huge.maxLength).toBe(MAX_LIVE_ROWS);
+  });
+});
+
+describe('DataSource of a web source', () => {
+  const replacing = (vars: Record<string, string>) =>
+    setTemplateSrv({ replace: (text: string) => text.replace(/\$(\w+)/g, (m, name: string) => vars[name] ?? m) } as unknown as TemplateSrv);
+  const send = async (jsonData: TributaryJsonData, target: Partial<TributaryQuery>) => {
+    const backend = fakeBackendSrv(() => ({ results: { A: { status: 200, frames: [] } } }));
+    await firstValueFrom(makeDataSource(jsonData).query(request({ targets: [{ refId: 'A', mapping: DEFAULT_MAPPING, withStreaming: true, ...target } as TributaryQuery] })));
+    return (backend.requests[0].data as { queries: TributaryQuery[] }).queries[0];
+  };
+
+  it('replaces dashboard variables in the path and the connect message (WebSocket)', async () => {
+    replacing({ symbol: 'ACME', region: 'eu' });
+    const sent = await send({ sourceKind: 'websocket' }, { path: '/$region/feed', connectMessage: '{"op":"subscribe","symbols":["$symbol"]}' });
+    expect(sent).toMatchObject({ path: '/eu/feed', connectMessage: '{"op":"subscribe","symbols":["ACME"]}' });
+  });
+
+  it('replaces dashboard variables in the event names (SSE) and in the path and body (HTTP polling)', async () => {
+    replacing({ kind: 'metrics', station: 'harbour' });
+    expect((await send({ sourceKind: 'sse' }, { events: ['$kind', 'deploy'] })).events).toEqual(['metrics', 'deploy']);
+    const polled = await send({ sourceKind: 'http-poll' }, { path: '/stations/$station', method: 'POST', body: '{"station":"$station"}', pollIntervalMs: 5000 });
+    expect(polled).toMatchObject({ path: '/stations/harbour', method: 'POST', body: '{"station":"harbour"}', pollIntervalMs: 5000 });
   });
 });

@@ -16,11 +16,14 @@ import { TopicVariableSupport } from './variables';
 export class DataSource extends DataSourceWithBackend<TributaryQuery, TributaryJsonData> {
   /** Where this datasource's data comes from (its settings); the query editor shows that kind's fields. */
   readonly sourceKind: SourceKind;
+  /** The datasource's settings, for the query editor's placeholders and limits (e.g. the polling interval floor). */
+  readonly jsonData: TributaryJsonData;
 
   constructor(instanceSettings: DataSourceInstanceSettings<TributaryJsonData>) {
     super(instanceSettings);
     this.streamOptionsProvider = tributaryStreamOptions;
     this.sourceKind = sourceKindOf(instanceSettings.jsonData);
+    this.jsonData = instanceSettings.jsonData ?? {};
     if (this.sourceKind !== 'signals') {
       // Dashboard variables listing the concrete topics seen under a filter.
       this.variables = new TopicVariableSupport(this);
@@ -48,6 +51,16 @@ export class DataSource extends DataSourceWithBackend<TributaryQuery, TributaryJ
     }
     if (typeof query.topic === 'string') {
       interpolated.topic = templateSrv.replace(query.topic, scopedVars);
+    }
+    // Web sources: the path, the connect message, the event names and the request body may name variables.
+    for (const key of ['path', 'connectMessage', 'body'] as const) {
+      const text = query[key];
+      if (typeof text === 'string') {
+        interpolated[key] = templateSrv.replace(text, scopedVars);
+      }
+    }
+    if (Array.isArray(query.events)) {
+      interpolated.events = query.events.map((name) => templateSrv.replace(name, scopedVars));
     }
     return interpolated;
   }

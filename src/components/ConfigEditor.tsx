@@ -5,9 +5,11 @@ import { Field, FieldSet, RadioButtonGroup } from '@grafana/ui';
 import { sourceKindOf } from '../queryDefaults';
 import { DEFAULT_SETTINGS, SETTINGS_DESCRIPTIONS, SETTINGS_RANGES, type TributarySettings } from '../shared/settings';
 import { SOURCE_KINDS, SOURCE_KIND_LABELS, type SourceKind } from '../shared/sources';
+import { isWebSourceKind } from '../shared/webSourceChecks';
 import type { TributaryJsonData } from '../types';
 import { BufferConfigEditor } from './BufferConfigEditor';
 import { MqttConfigEditor } from './MqttConfigEditor';
+import { WebSourceConfigEditor } from './WebSourceConfigEditor';
 import { describeSetting, SettingNumberField } from './SettingNumberField';
 
 export type Props = DataSourcePluginOptionsEditorProps<TributaryJsonData>;
@@ -66,15 +68,9 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
           <RadioButtonGroup<SourceKind> options={KIND_OPTIONS} value={kind} onChange={(sourceKind) => setJsonData({ ...jsonData, sourceKind })} />
         </Field>
       </FieldSet>
-      {kind === 'mqtt' && (
-        <>
-          <MqttConfigEditor options={options} onOptionsChange={onOptionsChange} />
-          <BufferConfigEditor
-            value={jsonData.buffer}
-            onChange={(buffer) => setJsonData({ ...jsonData, buffer })}
-          />
-        </>
-      )}
+      {kind === 'mqtt' && <MqttConfigEditor options={options} onOptionsChange={onOptionsChange} />}
+      {isWebSourceKind(kind) && <WebSourceConfigEditor kind={kind} options={options} onOptionsChange={onOptionsChange} />}
+      {kind !== 'signals' && <BufferConfigEditor value={jsonData.buffer} onChange={(buffer) => setJsonData({ ...jsonData, buffer })} />}
       <FieldSet label="Limits">
         {LIMITS_BY_KIND[kind].map((key) => (
           <SettingNumberField

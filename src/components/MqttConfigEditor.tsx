@@ -1,11 +1,13 @@
 import React, { type ChangeEvent } from 'react';
 import type { DataSourcePluginOptionsEditorProps } from '@grafana/data';
-import { Alert, Field, FieldSet, Input, RadioButtonGroup, SecretInput, SecretTextArea, Switch } from '@grafana/ui';
+import { Field, FieldSet, Input, RadioButtonGroup, SecretInput } from '@grafana/ui';
 
 import { brokerUrlError } from '../shared/brokerUrl';
 import { DEFAULT_MQTT_SETTINGS, MQTT_SETTINGS_RANGES, type MqttSecureKey, type MqttSettings } from '../shared/mqtt';
 import type { TributaryJsonData } from '../types';
+import { secretState, withoutSecret, withSecret } from './secureJsonData';
 import { SettingNumberField } from './SettingNumberField';
+import { TlsConfigEditor } from './TlsConfigEditor';
 
 export type Props = DataSourcePluginOptionsEditorProps<TributaryJsonData>;
 
@@ -22,17 +24,6 @@ const QOS_OPTIONS = [
   { label: '0 (at most once)', value: 0 as const },
   { label: '1 (at least once)', value: 1 as const },
   { label: '2 (exactly once)', value: 2 as const },
-];
-
-const TLS_FIELDS: ReadonlyArray<{ key: Exclude<MqttSecureKey, 'password'>; label: string; description: string; placeholder: string }> = [
-  {
-    key: 'tlsCACert',
-    label: 'CA certificate',
-    description: "PEM of the CA that signed the broker's certificate. Empty: the system's CAs.",
-    placeholder: '-----BEGIN CERTIFICATE-----',
-  },
-  { key: 'tlsClientCert', label: 'Client certificate', description: 'PEM, for brokers that require client certificates (mTLS).', placeholder: '-----BEGIN CERTIFICATE-----' },
-  { key: 'tlsClientKey', label: 'Client key', description: 'PEM private key of the client certificate.', placeholder: '-----BEGIN PRIVATE KEY-----' },
 ];
 
 /**
@@ -56,13 +47,8 @@ export function MqttConfigEditor({ options, onOptionsChange }: Props) {
     }
     onOptionsChange({ ...options, jsonData: { ...jsonData, mqtt: next } });
   };
-  const setSecret = (key: MqttSecureKey, value: string) => onOptionsChange({ ...options, secureJsonData: { ...secureData, [key]: value } });
-  const resetSecret = (key: MqttSecureKey) =>
-    onOptionsChange({
-      ...options,
-      secureJsonFields: { ...secureFields, [key]: false },
-      secureJsonData: { ...secureData, [key]: '' },
-    });
+  const setSecret = (key: MqttSecureKey, value: string) => onOptionsChange(withSecret(options, key, value));
+  const resetSecret = (key: MqttSecureKey) => onOptionsChange(withoutSecret(options, key));
 
   const url = mqtt.url ?? '';
   const urlError = url === '' ? undefined : brokerUrlError(url);
@@ -131,36 +117,16 @@ export function MqttConfigEditor({ options, onOptionsChange }: Props) {
           />
         </Field>
       </FieldSet>
-      <FieldSet label="TLS">
-        <p>Used with mqtts:// and wss:// URLs. Certificates and the key are stored encrypted by Grafana.</p>
-        {TLS_FIELDS.map(({ key, label, description, placeholder }) => (
-          <Field key={key} label={label} description={description} htmlFor={`tributary-mqtt-${key}`}>
-            <SecretTextArea
-              id={`tributary-mqtt-${key}`}
-              rows={5}
-              cols={64}
-              placeholder={placeholder}
-              isConfigured={secureFields[key] === true}
-              value={secureData[key] ?? ''}
-              onChange={(event: ChangeEvent<HTMLTextAreaElement>) => setSecret(key, event.currentTarget.value)}
-              onReset={() => resetSecret(key)}
-            />
-          </Field>
-        ))}
-        <Field
-          label="Skip certificate verification"
-          description="Accept any certificate the broker presents. Only for testing."
-          htmlFor="tributary-mqtt-skip-verify"
-        >
-          <Switch id="tributary-mqtt-skip-verify" value={skipVerify} onChange={(event) => setMqtt({ tlsSkipVerify: event.currentTarget.checked })} />
-        </Field>
-        {skipVerify && (
-          <Alert severity="warning" title="Certificate verification is off">
-            Tributary accepts any certificate, so anyone between Grafana and the broker can read and change the data and
-            see the password. Turn this off and add the broker&apos;s CA certificate instead.
-          </Alert>
-        )}
-      </FieldSet>
+      <TlsConfigEditor
+        idPrefix="tributary-mqtt"
+        peer="broker"
+        usedWith="Used with mqtts:// and wss:// URLs."
+        secrets={secretState(options)}
+        onSecretChange={setSecret}
+        onSecretReset={resetSecret}
+        skipVerify={skipVerify}
+        onSkipVerifyChange={(tlsSkipVerify) => setMqtt({ tlsSkipVerify })}
+      />
       <FieldSet label="Connection">
         <Field label="QoS" description={`Quality of service of every subscription. Default ${DEFAULT_MQTT_SETTINGS.qos}.`}>
           <RadioButtonGroup<0 | 1 | 2> options={QOS_OPTIONS} value={mqtt.qos ?? DEFAULT_MQTT_SETTINGS.qos} onChange={(qos) => setMqtt({ qos })} />

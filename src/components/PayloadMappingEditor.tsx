@@ -21,6 +21,8 @@ export interface PayloadMappingEditorProps {
   mapping: PayloadMapping | undefined;
   onChange: (mapping: PayloadMapping) => void;
   labelWidth?: number;
+  /** What a message's topic is for this source kind (MQTT topic, URL path, event name), for the topic labels tooltip. */
+  topicLabelsTooltip?: string;
 }
 
 const FORMAT_OPTIONS: Array<SelectableValue<PayloadFormat>> = [
@@ -45,11 +47,14 @@ const TIME_FORMAT_LABELS: Record<TimeFormat, string> = {
 
 const TIME_FORMAT_OPTIONS: Array<SelectableValue<TimeFormat>> = TIME_FORMATS.map((f) => ({ label: TIME_FORMAT_LABELS[f], value: f }));
 
+const MQTT_TOPIC_LABELS_TOOLTIP =
+  'A pattern that names topic levels: sensors/{device}/env gives each series the label device. {rest...} as the last level takes the remaining levels. Topics that do not match get no labels.';
+
 /**
  * How message payloads become rows: format, explicit field paths, time source and the topic
  * pattern that turns topic levels into labels. One component for every message source kind.
  */
-export function PayloadMappingEditor({ idPrefix, mapping, onChange, labelWidth = 16 }: PayloadMappingEditorProps) {
+export function PayloadMappingEditor({ idPrefix, mapping, onChange, labelWidth = 16, topicLabelsTooltip = MQTT_TOPIC_LABELS_TOOLTIP }: PayloadMappingEditorProps) {
   const current: PayloadMapping = { ...DEFAULT_MAPPING, ...mapping };
   const id = (name: string) => `tributary-mapping-${name}-${idPrefix}`;
   const update = (patch: Partial<PayloadMapping>) => {
@@ -132,7 +137,7 @@ export function PayloadMappingEditor({ idPrefix, mapping, onChange, labelWidth =
           label="Topic labels"
           labelWidth={labelWidth}
           width={40}
-          tooltip="A pattern that names topic levels: sensors/{device}/env gives each series the label device. {rest...} as the last level takes the remaining levels. Topics that do not match get no labels."
+          tooltip={topicLabelsTooltip}
           value={current.topicPattern}
           placeholder="e.g. sensors/{device}/env"
           validate={topicPatternError}

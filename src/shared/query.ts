@@ -5,6 +5,7 @@
  */
 import type { DataQuery } from '@grafana/schema';
 import type { PayloadMapping } from './mapping';
+import type { HttpPollStreamSpec, SseStreamSpec, WebSocketStreamSpec } from './webSources';
 import { numberRangeError, type NumericRange } from './ranges';
 
 export type { NumericRange } from './ranges';
@@ -38,6 +39,21 @@ export interface TributaryQuery extends DataQuery {
   topic?: string;
   /** Message sources: how payloads become rows (shared by every message source kind). */
   mapping?: PayloadMapping;
+  /** Web sources: path (and query string) under the datasource URL; template variables are applied. */
+  path?: string;
+  /** WebSocket: sent after every (re)connect instead of the datasource's; template variables are applied. */
+  connectMessage?: WebSocketStreamSpec['connectMessage'];
+  /** SSE: event names kept instead of the datasource's list; template variables are applied. */
+  events?: SseStreamSpec['events'];
+  /** HTTP polling: request overrides (the body's template variables are applied). */
+  method?: HttpPollStreamSpec['method'];
+  body?: string;
+  rowsPath?: string;
+  /**
+   * HTTP polling: the poll interval, ms. Not `intervalMs`, for the reason given at `sampleIntervalMs`:
+   * Grafana overwrites every query's `intervalMs` with the panel's interval before sending it.
+   */
+  pollIntervalMs?: number;
 }
 
 /** The part of a query that defines the signal (everything but Grafana's own bookkeeping). */

@@ -5,6 +5,7 @@
 import type { BufferSettings, MqttSettings } from './mqtt';
 import type { NumericRange } from './ranges';
 import type { SourceKind } from './sources';
+import type { HttpPollSettings, SseSettings, WebSocketSettings } from './webSources';
 
 export interface TributarySettings {
   /** Most series one query may ask for. */
@@ -17,13 +18,16 @@ export interface TributarySettings {
 
 /**
  * Everything a datasource's jsonData may hold: the numeric settings above plus the source kind and,
- * for message sources, their connection and buffer settings (src/shared/mqtt.ts).
+ * for message sources, their connection and buffer settings (src/shared/mqtt.ts, src/shared/webSources.ts).
  */
 export interface TributaryDatasourceSettings extends TributarySettings {
   /** Missing: `signals` (datasources saved before source kinds existed). */
   sourceKind?: SourceKind;
   mqtt?: Partial<MqttSettings>;
   buffer?: Partial<BufferSettings>;
+  websocket?: Partial<WebSocketSettings>;
+  sse?: Partial<SseSettings>;
+  httpPoll?: Partial<HttpPollSettings>;
 }
 
 export const DEFAULT_SETTINGS: TributarySettings = {

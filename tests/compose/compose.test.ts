@@ -173,6 +173,8 @@ describe('services', () => {
     const command = commandOf(publisher);
     expect(command.slice(0, 2)).toEqual(['node', 'demo/publisher.js']);
     expect(command[command.indexOf('--url') + 1]).toBe('mqtt://mosquitto:1883');
+    // The web demo on the compose network only: no port published to the host.
+    expect(command[command.indexOf('--http-port') + 1]).toBe('8080');
     expect(publisher.depends_on).toEqual({ mosquitto: { condition: 'service_healthy' } });
     expect(publisher.profiles).toBeUndefined();
     expect(publisher.ports).toBeUndefined();
@@ -290,7 +292,9 @@ describe('provisioning as Grafana sees it through the mounts', () => {
   const tributary = datasourceDoc.datasources.find((d: { type: string }) => d.type === pluginId);
   const mqttDoc = parse(readFileSync(path.join(repoRoot, 'provisioning', 'datasources', 'mqtt.yaml'), 'utf8'));
   const mqttDatasource = mqttDoc.datasources.find((d: { type: string }) => d.type === pluginId);
-  const provisionedUids = [tributary.uid, mqttDatasource.uid];
+  const webDoc = parse(readFileSync(path.join(repoRoot, 'provisioning', 'datasources', 'web.yaml'), 'utf8'));
+  const webUids: string[] = webDoc.datasources.filter((d: { type: string }) => d.type === pluginId).map((d: { uid: string }) => d.uid);
+  const provisionedUids = [tributary.uid, mqttDatasource.uid, ...webUids];
   const providerDoc = parse(readFileSync(path.join(repoRoot, 'provisioning', 'dashboards', 'tributary.yaml'), 'utf8'));
 
   /** Maps a path inside the default grafana container to the repository through its bind mounts. */
@@ -310,14 +314,14 @@ describe('provisioning as Grafana sees it through the mounts', () => {
   it('dashboard provider points at a mounted folder holding dashboards that use a provisioned uid', () => {
     const folder = repoPathFor(providerDoc.providers[0].options.path);
     const files = readdirSync(folder).filter((f) => f.endsWith('.json'));
-    expect(files).toEqual(expect.arrayContaining(['tributary-overview.json', 'tributary-mqtt-demo.json']));
+    expect(files).toEqual(expect.arrayContaining(['tributary-overview.json', 'tributary-mqtt-demo.json', 'tributary-web-demo.json']));
     for (const file of files) {
       const text = readFileSync(path.join(folder, file), 'utf8');
       const refs = [...text.matchAll(/"datasource":\s*(\{[^}]*\})/g)].map((m) => JSON.parse(m[1]));
       expect(refs.length).toBeGreaterThan(0);
-      // One datasource per dashboard: the signals one, or the MQTT demo one.
+      // One datasource per dashboard (the signals one, or the MQTT demo one), except the web demo: one per row.
       const uids = new Set(refs.map((ref) => ref.uid));
-      expect([file, uids.size]).toEqual([file, 1]);
+      expect([file, uids.size]).toEqual([file, file === 'tributary-web-demo.json' ? webUids.length : 1]);
       for (const ref of refs) expect(provisionedUids).toContain(ref.uid);
       for (const ref of refs) expect(ref.type).toBe(pluginId);
     }
@@ -328,6 +332,16 @@ describe('provisioning as Grafana sees it through the mounts', () => {
     expect(services[url.hostname]).toBeDefined();
     expect(url.port).toBe('1883');
     expect(readFileSync(path.join(repoRoot, 'docker', 'mosquitto.conf'), 'utf8')).toMatch(/^listener 1883 /m);
+  });
+
+  it('the web demo datasources reach the publisher service on the port it serves', () => {
+    expect(webUids).toHaveLength(3);
+    const command = commandOf(services.publisher);
+    for (const ds of webDoc.datasources) {
+      const settings = ds.jsonData.websocket ?? ds.jsonData.sse ?? ds.jsonData.httpPoll;
+      const url = new URL(settings.url);
+      expect([ds.name, url.hostname, url.port]).toEqual([ds.name, 'publisher', command[command.indexOf('--http-port') + 1]]);
+    }
   });
 
   it('interpolates like Compose', () => {

@@ -161,16 +161,21 @@ describeWithBroker('docker compose MQTT demo against a real Mosquitto', () => {
 
 describe('demo publisher options', () => {
   it('takes flags over environment, with defaults', () => {
-    expect(parseOptions([], {})).toEqual({ url: 'mqtt://localhost:1883', intervalMs: 1000, count: undefined });
-    expect(parseOptions(['--url', 'mqtt://b:1'], { MQTT_URL: 'mqtt://env:2', PUBLISH_INTERVAL_MS: '500' })).toEqual({
+    expect(parseOptions([], {})).toEqual({ url: 'mqtt://localhost:1883', intervalMs: 1000, count: undefined, mqtt: true, httpPort: undefined });
+    expect(parseOptions(['--url', 'mqtt://b:1'], { MQTT_URL: 'mqtt://env:2', PUBLISH_INTERVAL_MS: '500', DEMO_HTTP_PORT: '9000' })).toEqual({
       url: 'mqtt://b:1',
       intervalMs: 500,
       count: undefined,
+      mqtt: true,
+      httpPort: 9000,
     });
+    expect(parseOptions(['--no-mqtt', '--http-port', '0'], {})).toMatchObject({ mqtt: false, httpPort: 0 });
   });
 
   it('rejects a bad interval or count with a clear message', () => {
     expect(() => parseOptions(['--interval-ms', '5'], {})).toThrow('interval must be a whole number of milliseconds ≥ 50 (got 5)');
     expect(() => parseOptions(['--count', 'x'], {})).toThrow('--count must be a positive whole number (got x)');
+    expect(() => parseOptions(['--http-port', '70000'], {})).toThrow('--http-port must be a port number 0..65535 (got 70000)');
+    expect(() => parseOptions(['--no-mqtt'], {})).toThrow('--no-mqtt needs --http-port: there would be nothing to publish');
   });
 });

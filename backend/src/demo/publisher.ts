@@ -3,15 +3,19 @@
  * one nested JSON payload per demo device on `sensors/<device>/env` (timestamps: ISO-8601 text or
  * epoch milliseconds, depending on the device) and a bare number on `power/main/watts`.
  *
- *   node demo/publisher.js [--url mqtt://mosquitto:1883] [--interval-ms 1000] [--count N]
+ *   node demo/publisher.js [--url mqtt://mosquitto:1883 | --no-mqtt] [--interval-ms 1000] [--count N]
+ *                          [--http-port 8080]
  *
- * Environment: MQTT_URL, PUBLISH_INTERVAL_MS (the flags win). `--count N` stops after N rounds
+ * `--http-port` also serves the web demo (webDemo.ts): a WebSocket ticker on /ws, Server-Sent Events
+ * on /events and polled JSON with an ETag on /weather.json (port 0: any free port, printed).
+ * Environment: MQTT_URL, PUBLISH_INTERVAL_MS, DEMO_HTTP_PORT (the flags win). `--count N` stops after N rounds
  * (tests); without it, it runs until SIGTERM/SIGINT. MQTT.js reconnects by itself if the broker
  * restarts; rounds missed while disconnected are skipped, not queued.
  */
 import mqtt from 'mqtt';
 
 import { DEMO_DEVICES, POWER_TOPIC, envPayload, envTopic, initialState, powerPayload } from './payloads';
+import { startWebDemo } from './webDemo';
 
 export interface PublisherOptions {
   url: string;
@@ -19,6 +23,13 @@ export interface PublisherOptions {
   /** Stop after this many rounds; undefined: run until stopped. */
   count?: number;
   log?: (line: string) => void;
+}
+
+export interface DemoOptions extends PublisherOptions {
+  /** Publish to the MQTT broker at `url` (off with `--no-mqtt`). */
+  mqtt: boolean;
+  /** Serve the web demo on this port; undefined: no web demo. */
+  httpPort?: number;
 }
 
 export interface RunningPublisher {
@@ -29,7 +40,7 @@ export interface RunningPublisher {
 
 const MIN_INTERVAL_MS = 50;
 
-export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): PublisherOptions {
+export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): DemoOptions {
   const flag = (name: string) => {
     const i = argv.indexOf(name);
     return i >= 0 ? argv[i + 1] : undefined;
@@ -44,7 +55,16 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): P
   if (count !== undefined && (!Number.isInteger(count) || count < 1)) {
     throw new Error(`--count must be a positive whole number (got ${countText})`);
   }
-  return { url, intervalMs, count };
+  const portText = flag('--http-port') ?? env.DEMO_HTTP_PORT;
+  const httpPort = portText === undefined ? undefined : Number(portText);
+  if (httpPort !== undefined && (!Number.isInteger(httpPort) || httpPort < 0 || httpPort > 65_535)) {
+    throw new Error(`--http-port must be a port number 0..65535 (got ${portText})`);
+  }
+  const useMqtt = !argv.includes('--no-mqtt');
+  if (!useMqtt && httpPort === undefined) {
+    throw new Error('--no-mqtt needs --http-port: there would be nothing to publish');
+  }
+  return { url, intervalMs, count, mqtt: useMqtt, httpPort };
 }
 
 export function startPublisher({ url, intervalMs, count, log = () => {} }: PublisherOptions): RunningPublisher {
@@ -85,21 +105,27 @@ export function startPublisher({ url, intervalMs, count, log = () => {} }: Publi
   };
 }
 
-function main(): void {
-  let options: PublisherOptions;
+async function main(): Promise<void> {
+  let options: DemoOptions;
   try {
     options = parseOptions(process.argv.slice(2), process.env);
   } catch (err) {
     console.error(`publisher: ${(err as Error).message}`);
     process.exit(2);
   }
-  const publisher = startPublisher({ ...options, log: (line) => console.log(line) });
-  const stop = () => void publisher.stop().then(() => process.exit(0));
+  const log = (line: string) => console.log(line);
+  const publisher = options.mqtt ? startPublisher({ ...options, log }) : undefined;
+  const web = options.httpPort === undefined ? undefined : await startWebDemo({ port: options.httpPort, intervalMs: options.intervalMs, log });
+  const stop = () =>
+    void Promise.all([publisher?.stop(), web?.close()]).then(() => process.exit(0));
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
-  void publisher.done.then(() => publisher.stop()).then(() => process.exit(0));
+  if (publisher && options.count !== undefined) void publisher.done.then(stop);
 }
 
 if (require.main === module) {
-  main();
+  main().catch((err: unknown) => {
+    console.error(`publisher: ${(err as Error).message}`);
+    process.exit(1);
+  });
 }
