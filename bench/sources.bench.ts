@@ -296,7 +296,7 @@ async function coordinator(): Promise<void> {
       const before = procStatusBytes(pid, 'VmRSS');
       const ctx = settingsFor(kind, port);
       for (let i = 0; i < CONNECTIONS; i++) {
-        await queryData(clients, ctx, { path: `${PATHS[kind]}?c=${i}`, withStreaming: false, ...(kind === 'http-poll' ? { intervalMs: 1000 } : {}) });
+        await queryData(clients, ctx, { path: `${PATHS[kind]}?c=${i}`, withStreaming: false, ...(kind === 'http-poll' ? { pollIntervalMs: 1000 } : {}) });
       }
       await sleep(1_500);
       const after = procStatusBytes(pid, 'VmRSS');

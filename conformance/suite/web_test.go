@@ -30,7 +30,7 @@ var webKinds = []webKind{
 	}, map[string]any{"path": "/events"}},
 	{"http-poll", func(port int) map[string]any {
 		return map[string]any{"httpPoll": map[string]any{"url": fmt.Sprintf("http://127.0.0.1:%d/", port), "minIntervalMs": 100, "intervalMs": 100, "rowsPath": "rows"}}
-	}, map[string]any{"path": "/rows", "intervalMs": 100}},
+	}, map[string]any{"path": "/rows", "pollIntervalMs": 100}},
 }
 
 func webQuery(k webKind, streaming bool) *pluginv2.DataQuery {

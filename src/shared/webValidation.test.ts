@@ -65,7 +65,7 @@ describe('web source queries', () => {
     expect(ws.ok && webStreamHoldsText(ws.query.topic)).toBe(true);
     const sse = validateMessageQuery({ events: 'a, b,,a' }, 'sse');
     expect(sse.ok && parseWebStreamText(sse.query.topic)).toEqual({ events: ['a', 'b'] });
-    const poll = validateMessageQuery({ method: 'put', body: 'x', intervalMs: 2000, rowsPath: 'data' }, 'http-poll', { minIntervalMs: 1000 });
+    const poll = validateMessageQuery({ method: 'put', body: 'x', pollIntervalMs: 2000, rowsPath: 'data' }, 'http-poll', { minIntervalMs: 1000 });
     expect(poll.ok && parseWebStreamText(poll.query.topic)).toEqual({ method: 'PUT', body: 'x', intervalMs: 2000, rowsPath: 'data' });
     // Equal fields, equal text (one shared connection), whatever the order they came in.
     const a = validateMessageQuery({ connectMessage: 'm', path: '/x' }, 'websocket');
@@ -84,7 +84,7 @@ describe('web source queries', () => {
     expect(problem({ events: [''] }, 'sse')).toMatchObject({ field: 'events' });
     expect(problem({ method: 'DELETE' }, 'http-poll')).toMatchObject({ field: 'method' });
     expect(problem({ method: 'GET', body: 'x' }, 'http-poll')).toMatchObject({ field: 'body' });
-    expect(problem({ intervalMs: 500 }, 'http-poll', { minIntervalMs: 1000 })).toMatchObject({ field: 'intervalMs', beyondSettings: true });
-    expect(problem({ intervalMs: 1.5 }, 'http-poll')).toMatchObject({ field: 'intervalMs', beyondSettings: false });
+    expect(problem({ pollIntervalMs: 500 }, 'http-poll', { minIntervalMs: 1000 })).toMatchObject({ field: 'pollIntervalMs', beyondSettings: true });
+    expect(problem({ pollIntervalMs: 1.5 }, 'http-poll')).toMatchObject({ field: 'pollIntervalMs', beyondSettings: false });
   });
 });

@@ -405,7 +405,7 @@ export type WebQueryProblem = { field: string; message: string; beyondSettings: 
 
 /**
  * Reads a web query's stream fields (path; WebSocket `connectMessage`; SSE `events`; polling `method`,
- * `body`, `intervalMs`, `rowsPath`). Template variables are already replaced by the frontend.
+ * `body`, `pollIntervalMs`, `rowsPath`). Template variables are already replaced by the frontend.
  */
 export function validateWebStreamQuery(
   kind: WebSourceKind,
@@ -452,15 +452,16 @@ export function validateWebStreamQuery(
     return fail('body', 'a body is set but the method is GET, which sends no body: use POST or PUT, or clear the body');
   }
   let intervalMs: number | undefined;
-  if (!isMissing(raw.intervalMs)) {
-    const value = readNumber(raw.intervalMs);
+  // `pollIntervalMs`, not `intervalMs`: Grafana overwrites a query's `intervalMs` with the panel's interval.
+  if (!isMissing(raw.pollIntervalMs)) {
+    const value = readNumber(raw.pollIntervalMs);
     const range = HTTP_POLL_RANGES.intervalMs;
     if (value === undefined || !Number.isInteger(value) || value < range.min || value > range.max) {
-      return fail('intervalMs', `intervalMs must be a whole number of ms from ${range.min} to ${range.max} (got ${describe(raw.intervalMs)})`);
+      return fail('pollIntervalMs', `pollIntervalMs must be a whole number of ms from ${range.min} to ${range.max} (got ${describe(raw.pollIntervalMs)})`);
     }
     const min = settings?.minIntervalMs ?? range.min;
     if (value < min) {
-      return fail('intervalMs', `intervalMs must be at least ${min}: this datasource's settings allow no faster polling (got ${value})`, true);
+      return fail('pollIntervalMs', `pollIntervalMs must be at least ${min}: this datasource's settings allow no faster polling (got ${value})`, true);
     }
     intervalMs = value;
   }

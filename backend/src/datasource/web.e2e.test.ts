@@ -123,7 +123,7 @@ function pollServer(): KindServer {
     server,
     received: [],
     jsonData: () => ({ url: `${server.origin}/`, headers: secretHeader(), minIntervalMs: 100, intervalMs: 1_000, connectTimeoutMs: 2_000, reconnectMinMs: 50, reconnectMaxMs: 200 }),
-    model: { path: '/data.json', intervalMs: 100, rowsPath: 'data.items' },
+    model: { path: '/data.json', pollIntervalMs: 100, rowsPath: 'data.items' },
     emit(n) {
       rows.push({ n, ts: 1_700_000_000_000 + n });
     },
