@@ -3,7 +3,13 @@
  * (uPlot reads matchMedia at import time; some components observe their size).
  * Import this first in a frontend test file, before anything from @grafana/*.
  */
+import { clearImmediate as nodeClearImmediate, setImmediate as nodeSetImmediate } from 'timers';
 import { TextDecoder as NodeTextDecoder, TextEncoder as NodeTextEncoder } from 'util';
+
+// The backend code some tests drive (the live hub's encode-ahead) runs on Node, where setImmediate exists; jsdom hides it.
+if (typeof globalThis.setImmediate === 'undefined') {
+  Object.assign(globalThis, { setImmediate: nodeSetImmediate, clearImmediate: nodeClearImmediate });
+}
 
 // jsdom has no TextEncoder/TextDecoder; our backend's frame encoders (used as test fixtures) need them.
 if (typeof globalThis.TextDecoder === 'undefined') {
