@@ -1,6 +1,7 @@
 /**
  * Test TLS material made by openssl in a temporary directory: a CA, a server certificate for the given
- * names signed by it, a client certificate, and an unrelated CA (EC P-256: fast). For the web source tests.
+ * names signed by it, a client certificate, and an unrelated CA (EC P-256: fast). Used by the web source
+ * tests and by the Mosquitto helper (its broker TLS files).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

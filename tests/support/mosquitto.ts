@@ -9,6 +9,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { makeTlsTestMaterial } from './certificates';
 
 export interface MosquittoOptions {
   /** Require this login (anonymous clients refused). */
@@ -202,28 +203,13 @@ export class MosquittoBroker {
   }
 }
 
-/** A test CA, a server certificate for `serverNames`, a client certificate, and an unrelated CA (EC P-256: fast). */
+/** The broker's TLS files (CA, server certificate and key) written into `dir`; the test material comes from certificates.ts. */
 function makeCertificates(dir: string, serverNames: string[]): TestCertificates {
-  const file = (name: string) => path.join(dir, name);
-  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-  const newKey = (name: string) => openssl('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', file(name));
-  const newCa = (name: string, cn: string) => {
-    newKey(`${name}.key`);
-    openssl('req', '-x509', '-new', '-key', file(`${name}.key`), '-sha256', '-days', '2', '-subj', `/CN=${cn}`, '-out', file(`${name}.crt`));
-  };
-  const signed = (name: string, cn: string, extensions: string) => {
-    newKey(`${name}.key`);
-    openssl('req', '-new', '-key', file(`${name}.key`), '-subj', `/CN=${cn}`, '-out', file(`${name}.csr`));
-    writeFileSync(file(`${name}.ext`), extensions);
-    openssl('x509', '-req', '-in', file(`${name}.csr`), '-CA', file('ca.crt'), '-CAkey', file('ca.key'), '-CAcreateserial',
-      '-days', '2', '-sha256', '-extfile', file(`${name}.ext`), '-out', file(`${name}.crt`));
-  };
-  newCa('ca', 'Tributary Test CA');
-  newCa('other-ca', 'Some Other CA');
-  signed('server', 'localhost', `subjectAltName=${serverNames.join(',')}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n`);
-  signed('client', 'tributary-test-client', 'basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n');
-  const read = (name: string) => readFileSync(file(name), 'utf8');
-  return { ca: read('ca.crt'), clientCert: read('client.crt'), clientKey: read('client.key'), otherCa: read('other-ca.crt') };
+  const material = makeTlsTestMaterial(serverNames);
+  writeFileSync(path.join(dir, 'ca.crt'), material.ca);
+  writeFileSync(path.join(dir, 'server.crt'), material.serverCert);
+  writeFileSync(path.join(dir, 'server.key'), material.serverKey);
+  return { ca: material.ca, clientCert: material.clientCert, clientKey: material.clientKey, otherCa: material.otherCa };
 }
 
 function dynamicSecurity(subscribeAllowed: string[]): string {

@@ -11,8 +11,8 @@
 import { tableFromIPC } from 'apache-arrow';
 import mqtt, { type MqttClient } from 'mqtt';
 import path from 'node:path';
-import { frameFromArrow, frameToJSON } from '@tributary/grafana-backend-sdk/frames';
 import { buildTestBundle, pluginContext, spawnPlugin, type PluginProcess } from '../../test/helpers/harness';
+import { Panel, historyFrame, notices, runStream } from '../../test/helpers/liveStream';
 import { connect, removeTempDirs, tempDir, unary, type Clients } from '../../../tests/support/goplugin';
 import { describeWithMosquitto, MosquittoBroker } from '../../../tests/support/mosquitto';
 
@@ -89,94 +89,8 @@ async function publish(topic: string, payloads: unknown[], gapMs = 5): Promise<v
   }
 }
 
-interface DataFrameJSON {
-  schema?: { fields: Array<{ name: string; type: string }>; meta?: { notices?: Array<{ text: string }> } };
-  data?: { values: unknown[][] };
-}
-
-/** The rows a panel holds: history frame first, then each packet (schema = new field list, values kept by name). */
-class Panel {
-  fields: Array<{ name: string; type: string; values: unknown[] }> = [];
-
-  constructor(history: DataFrameJSON) {
-    this.push(history);
-  }
-
-  static of(history: DataFrameJSON, packets: DataFrameJSON[]): Panel {
-    const panel = new Panel(history);
-    packets.forEach((p) => panel.push(p));
-    return panel;
-  }
-
-  get length(): number {
-    return this.fields[0]?.values.length ?? 0;
-  }
-
-  push(packet: DataFrameJSON): void {
-    if (packet.schema) {
-      const length = this.length;
-      this.fields = packet.schema.fields.map((f) => ({
-        ...f,
-        values: this.fields.find((old) => old.name === f.name && old.type === f.type)?.values ?? Array(length).fill(null),
-      }));
-    }
-    const values = packet.data?.values ?? [];
-    if (values.length === 0 || values[0].length === 0) return;
-    if (values.length !== this.fields.length) throw new Error(`push message mismatch: ${values.length} columns for ${this.fields.length} fields`);
-    values.forEach((column, i) => this.fields[i].values.push(...column));
-  }
-
-  column(name: RegExp): unknown[] {
-    const field = this.fields.find((f) => name.test(f.name));
-    if (!field) throw new Error(`no field ${name} in ${this.fields.map((f) => f.name).join(', ')}`);
-    return field.values;
-  }
-
-  firstValues(): unknown[] {
-    return this.fields.find((f) => f.type !== 'time')!.values;
-  }
-}
-
-/** A running RunStream: packets as parsed JSON, and a way to wait for a condition on them. */
-function runStream(streamPath: string, ctx = settings()) {
-  const call = c.stream.RunStream({ pluginContext: ctx, path: streamPath });
-  const packets: DataFrameJSON[] = [];
-  const waiters: Array<() => void> = [];
-  call.on('data', (m: { data: Buffer }) => {
-    packets.push(JSON.parse(Buffer.from(m.data).toString()));
-    waiters.forEach((w) => w());
-  });
-  const ended = new Promise<void>((resolve) => call.on('error', () => resolve()).on('end', () => resolve()));
-  return {
-    packets,
-    until(predicate: () => boolean, what: string, ms = 15_000): Promise<void> {
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}; got ${JSON.stringify(packets).slice(0, 2000)}; plugin log: ${plugin.stderrText().slice(-3000)}`)), ms);
-        const check = () => {
-          if (predicate()) {
-            clearTimeout(timer);
-            resolve();
-          }
-        };
-        waiters.push(check);
-        check();
-      });
-    },
-    async cancel() {
-      call.cancel();
-      await ended;
-    },
-  };
-}
-
-/** The QueryData frame as the browser gets it (frame JSON), its channel, and its rows. */
-function historyFrame(frames: Buffer[]) {
-  const f = frameFromArrow(frames[0]);
-  return { json: JSON.parse(frameToJSON(f)) as DataFrameJSON, channel: f.meta?.channel, meta: f.meta };
-}
-
-
-const notices = (packets: DataFrameJSON[]) => packets.flatMap((p) => (p.schema?.meta?.notices ?? []).map((n) => n.text));
+/** A RunStream read as the browser would; a timeout names the plugin's recent log. */
+const openStream = (streamPath: string, ctx = settings()) => runStream(c, ctx, streamPath, () => `plugin log: ${plugin.stderrText().slice(-3000)}`);
 
 describeWithMosquitto('MQTT datasource against Mosquitto', () => {
   beforeAll(async () => {
@@ -264,7 +178,7 @@ describeWithMosquitto('MQTT datasource against Mosquitto', () => {
     await publish('gap/t', [5, 6, 7].map((n) => ({ n })));
     const streamPath = history.channel!.split('/').slice(2).join('/');
     expect((await unary(c.stream, 'SubscribeStream', { pluginContext: settings(), path: streamPath })).status).toBe('OK');
-    const stream = runStream(streamPath);
+    const stream = openStream(streamPath);
     await publish('gap/t', [8, 9, 10, 11].map((n) => ({ n })), 10);
     await stream.until(() => Panel.of(history.json, stream.packets).column(/^n/).length >= 12, 'rows 5..11');
     await stream.cancel();
@@ -280,7 +194,7 @@ describeWithMosquitto('MQTT datasource against Mosquitto', () => {
     await publish('restart/t', ['1']);
     await new Promise((r) => setTimeout(r, 200));
     const history = historyFrame((await queryData(model)).frames);
-    const stream = runStream(history.channel!.split('/').slice(2).join('/'));
+    const stream = openStream(history.channel!.split('/').slice(2).join('/'));
     await publish('restart/t', ['2']);
     await stream.until(() => Panel.of(history.json, stream.packets).firstValues().includes(2), 'value 2');
 
@@ -311,7 +225,7 @@ describeWithMosquitto('MQTT datasource against Mosquitto', () => {
     await stopPlugin();
     await startPlugin();
     expect((await unary(c.stream, 'SubscribeStream', { pluginContext: settings(), path: streamPath })).status).toBe('OK');
-    const stream = runStream(streamPath);
+    const stream = openStream(streamPath);
     await stream.until(() => notices(stream.packets).some((t) => /backend restarted/.test(t)), 'the restart notice');
     await publish(topic, ['42']);
     await stream.until(() => stream.packets.some((p) => (p.data?.values[1] ?? []).includes(42)), 'value 42');

@@ -44,8 +44,12 @@ export class Panel {
 
   column(name: RegExp): unknown[] {
     const field = this.fields.find((f) => name.test(f.name));
-    if (!field) return [];
+    if (!field) return []; // not there yet (callers poll with it)
     return field.values;
+  }
+
+  firstValues(): unknown[] {
+    return this.fields.find((f) => f.type !== 'time')!.values;
   }
 }
 
