@@ -4,28 +4,18 @@
  * when the server gave an ETag or a Last-Modified (304: nothing new); each new row of the JSON answer
  * becomes one message (its JSON text), rows seen before are skipped. A message's topic is the URL path.
  */
-import type { Logger } from '@tributary/grafana-backend-sdk';
 import type { ConnectionState } from '../contracts';
-import type { BufferSettings } from '../../../../src/shared/mqtt';
 import type { HttpPollMethod, HttpPollSettings, HttpPollStreamSpec } from '../../../../src/shared/webSources';
-import type { DatasourceSourceMetrics } from '../metrics';
-import { SharedStreams, keyDigest, type StreamSubscription, type Upstream, type UpstreamContext } from '../common/sharedStreams';
+import { keyDigest, type Upstream, type UpstreamContext } from '../common/sharedStreams';
+import { WebSource, type WebSourceOptions } from '../common/webSource';
 import { StatusTracker } from '../common/statusTracker';
 import { backoffDelayMs } from '../common/backoff';
-import { endpointKey, redact, resolveEndpoint, type Endpoint, type WebSecureValues } from '../common/endpoint';
+import { endpointKey, redact, resolveEndpoint, type Endpoint } from '../common/endpoint';
 import { describeHttpStatus, describeNetworkError, SourceError } from '../common/errors';
 import { openHttp, readBody, readExcerpt } from '../common/httpRequest';
 import { parseRowsPath, rowsAt, SeenRows, type RowsPath } from './rows';
 
-export interface HttpPollSourceOptions {
-  settings: HttpPollSettings;
-  secure: WebSecureValues;
-  buffer: BufferSettings;
-  logger?: Logger;
-  metrics?: DatasourceSourceMetrics;
-  /** [0, 1) for the backoff jitter (tests pin it). */
-  random?: () => number;
-}
+export type HttpPollSourceOptions = WebSourceOptions<HttpPollSettings>;
 
 const SCHEMES = ['http:', 'https:'];
 
@@ -39,34 +29,10 @@ interface PollRequest {
   rowsPath: RowsPath;
 }
 
-export class HttpPollSource {
-  private readonly streams: SharedStreams<HttpPollStreamSpec>;
-
-  constructor(private readonly options: HttpPollSourceOptions) {
-    resolveEndpoint(options.settings, options.secure, undefined, SCHEMES);
+export class HttpPollSource extends WebSource<HttpPollSettings, HttpPollStreamSpec> {
+  constructor(options: HttpPollSourceOptions) {
+    super(options, SCHEMES);
     parseRowsPath(options.settings.rowsPath);
-    this.streams = new SharedStreams<HttpPollStreamSpec>(
-      { buffer: options.buffer, logger: options.logger, metrics: options.metrics },
-      (spec) => this.keyOf(spec),
-      (spec, context) => this.start(spec, context),
-    );
-  }
-
-  /** A holder of the shared poller for `spec` (started if new). Throws an Error saying why when the spec is not usable. */
-  subscribe(spec: HttpPollStreamSpec = {}): StreamSubscription {
-    return this.streams.subscribe(spec);
-  }
-
-  state(): ConnectionState | undefined {
-    return this.streams.state();
-  }
-
-  states(): { key: string; state: ConnectionState }[] {
-    return this.streams.states();
-  }
-
-  close(): void {
-    this.streams.close();
   }
 
   /** The effective request: the interval is raised to `minIntervalMs`. */
@@ -83,14 +49,14 @@ export class HttpPollSource {
     };
   }
 
-  private keyOf(spec: HttpPollStreamSpec): string {
+  protected keyOf(spec: HttpPollStreamSpec): string {
     const request = this.request(spec);
     const endpoint = resolveEndpoint(this.options.settings, this.options.secure, request.path, SCHEMES);
     const body = request.method === 'GET' || !request.body ? '' : ` body#${keyDigest(request.body)}`;
     return `${request.method} ${endpointKey(endpoint)} every ${request.intervalMs} ms rows ${JSON.stringify(request.rowsPathText)}${body}`;
   }
 
-  private start(spec: HttpPollStreamSpec, context: UpstreamContext): Upstream {
+  protected start(spec: HttpPollStreamSpec, context: UpstreamContext): Upstream {
     const request = this.request(spec);
     const endpoint = resolveEndpoint(this.options.settings, this.options.secure, request.path, SCHEMES);
     return new Poller(this.options.settings, endpoint, request, context, this.options.random);

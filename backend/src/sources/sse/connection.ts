@@ -4,58 +4,23 @@
  * `Last-Event-ID` with the last id seen, so a server that keeps history replays what was missed; a
  * `retry:` field stretches the reconnect delay (within the cap). A message's topic is its event name.
  */
-import type { Logger } from '@tributary/grafana-backend-sdk';
-import type { ConnectionState } from '../contracts';
-import type { BufferSettings } from '../../../../src/shared/mqtt';
 import type { SseSettings, SseStreamSpec } from '../../../../src/shared/webSources';
-import type { DatasourceSourceMetrics } from '../metrics';
-import { SharedStreams, type StreamSubscription, type Upstream, type UpstreamContext } from '../common/sharedStreams';
+import type { Upstream, UpstreamContext } from '../common/sharedStreams';
+import { WebSource, type WebSourceOptions } from '../common/webSource';
 import { StatusTracker } from '../common/statusTracker';
 import { ReconnectLoop, type Attempt } from '../common/reconnectLoop';
-import { endpointKey, redact, resolveEndpoint, type Endpoint, type WebSecureValues } from '../common/endpoint';
+import { endpointKey, redact, resolveEndpoint, type Endpoint } from '../common/endpoint';
 import { describeHttpStatus, describeNetworkError } from '../common/errors';
 import { openHttp, readExcerpt } from '../common/httpRequest';
 import { SseParser } from './parser';
 
-export interface SseSourceOptions {
-  settings: SseSettings;
-  secure: WebSecureValues;
-  buffer: BufferSettings;
-  logger?: Logger;
-  metrics?: DatasourceSourceMetrics;
-  /** [0, 1) for the backoff jitter (tests pin it). */
-  random?: () => number;
-}
+export type SseSourceOptions = WebSourceOptions<SseSettings>;
 
 const SCHEMES = ['http:', 'https:'];
 
-export class SseSource {
-  private readonly streams: SharedStreams<SseStreamSpec>;
-
-  constructor(private readonly options: SseSourceOptions) {
-    resolveEndpoint(options.settings, options.secure, undefined, SCHEMES);
-    this.streams = new SharedStreams<SseStreamSpec>(
-      { buffer: options.buffer, maxPayloadBytes: options.settings.maxEventBytes, logger: options.logger, metrics: options.metrics },
-      (spec) => this.keyOf(spec),
-      (spec, context) => this.start(spec, context),
-    );
-  }
-
-  /** A holder of the shared stream for `spec` (opened if new). Throws an Error saying why when the path is not usable. */
-  subscribe(spec: SseStreamSpec = {}): StreamSubscription {
-    return this.streams.subscribe(spec);
-  }
-
-  state(): ConnectionState | undefined {
-    return this.streams.state();
-  }
-
-  states(): { key: string; state: ConnectionState }[] {
-    return this.streams.states();
-  }
-
-  close(): void {
-    this.streams.close();
+export class SseSource extends WebSource<SseSettings, SseStreamSpec> {
+  constructor(options: SseSourceOptions) {
+    super(options, SCHEMES, options.settings.maxEventBytes);
   }
 
   private events(spec: SseStreamSpec): string[] {
@@ -63,13 +28,13 @@ export class SseSource {
     return [...new Set(names)].sort();
   }
 
-  private keyOf(spec: SseStreamSpec): string {
+  protected keyOf(spec: SseStreamSpec): string {
     const endpoint = resolveEndpoint(this.options.settings, this.options.secure, spec.path, SCHEMES);
     const events = this.events(spec);
     return events.length === 0 ? endpointKey(endpoint) : `${endpointKey(endpoint)} [${events.join(',')}]`;
   }
 
-  private start(spec: SseStreamSpec, context: UpstreamContext): Upstream {
+  protected start(spec: SseStreamSpec, context: UpstreamContext): Upstream {
     const { settings } = this.options;
     const endpoint = resolveEndpoint(settings, this.options.secure, spec.path, SCHEMES);
     const events = this.events(spec);

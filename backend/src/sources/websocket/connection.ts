@@ -7,62 +7,22 @@
  */
 import WebSocket from 'ws';
 import type { IncomingMessage } from 'node:http';
-import type { Logger } from '@tributary/grafana-backend-sdk';
-import type { ConnectionState } from '../contracts';
-import type { BufferSettings } from '../../../../src/shared/mqtt';
 import type { WebSocketSettings, WebSocketStreamSpec } from '../../../../src/shared/webSources';
-import type { DatasourceSourceMetrics } from '../metrics';
-import { SharedStreams, keyDigest, type StreamSubscription, type Upstream, type UpstreamContext } from '../common/sharedStreams';
+import { keyDigest, type Upstream, type UpstreamContext } from '../common/sharedStreams';
+import { WebSource, type WebSourceOptions } from '../common/webSource';
 import { StatusTracker } from '../common/statusTracker';
 import { ReconnectLoop, type Attempt } from '../common/reconnectLoop';
-import { endpointKey, headersFor, redact, redirectRefusal, resolveEndpoint, type Endpoint, type WebSecureValues } from '../common/endpoint';
+import { endpointKey, headersFor, redact, redirectRefusal, resolveEndpoint, type Endpoint } from '../common/endpoint';
 import { describeHttpStatus, describeNetworkError } from '../common/errors';
 import { MAX_REDIRECTS, readExcerpt } from '../common/httpRequest';
 
-export interface WebSocketSourceOptions {
-  settings: WebSocketSettings;
-  secure: WebSecureValues;
-  buffer: BufferSettings;
-  logger?: Logger;
-  metrics?: DatasourceSourceMetrics;
-  /** [0, 1) for the backoff jitter (tests pin it). */
-  random?: () => number;
-}
+export type WebSocketSourceOptions = WebSourceOptions<WebSocketSettings>;
 
 const SCHEMES = ['ws:', 'wss:'];
 
-export class WebSocketSource {
-  private readonly streams: SharedStreams<WebSocketStreamSpec>;
-
-  constructor(private readonly options: WebSocketSourceOptions) {
-    // The settings URL is checked now: a bad one fails here, not at the first query.
-    resolveEndpoint(options.settings, options.secure, undefined, SCHEMES);
-    this.streams = new SharedStreams<WebSocketStreamSpec>(
-      { buffer: options.buffer, maxPayloadBytes: options.settings.maxMessageBytes, logger: options.logger, metrics: options.metrics },
-      (spec) => this.keyOf(spec),
-      (spec, context) => this.start(spec, context),
-    );
-  }
-
-  /**
-   * A holder of the shared connection for `spec` (opened if new). Throws an Error saying why when the
-   * path leaves the configured host or is not a valid path.
-   */
-  subscribe(spec: WebSocketStreamSpec = {}): StreamSubscription {
-    return this.streams.subscribe(spec);
-  }
-
-  /** Worst state of all connections (failing > connecting > connected), undefined when none is open. */
-  state(): ConnectionState | undefined {
-    return this.streams.state();
-  }
-
-  states(): { key: string; state: ConnectionState }[] {
-    return this.streams.states();
-  }
-
-  close(): void {
-    this.streams.close();
+export class WebSocketSource extends WebSource<WebSocketSettings, WebSocketStreamSpec> {
+  constructor(options: WebSocketSourceOptions) {
+    super(options, SCHEMES, options.settings.maxMessageBytes);
   }
 
   private connectMessage(spec: WebSocketStreamSpec): string | undefined {
@@ -70,13 +30,13 @@ export class WebSocketSource {
     return message === undefined || message === '' ? undefined : message;
   }
 
-  private keyOf(spec: WebSocketStreamSpec): string {
+  protected keyOf(spec: WebSocketStreamSpec): string {
     const endpoint = resolveEndpoint(this.options.settings, this.options.secure, spec.path, SCHEMES);
     const message = this.connectMessage(spec);
     return message === undefined ? endpointKey(endpoint) : `${endpointKey(endpoint)} message#${keyDigest(message)}`;
   }
 
-  private start(spec: WebSocketStreamSpec, context: UpstreamContext): Upstream {
+  protected start(spec: WebSocketStreamSpec, context: UpstreamContext): Upstream {
     const endpoint = resolveEndpoint(this.options.settings, this.options.secure, spec.path, SCHEMES);
     const { settings } = this.options;
     const status = new StatusTracker(`WebSocket ${endpoint.display}`, context.logger, () => context.changed(), () => context.metrics?.reconnected());
