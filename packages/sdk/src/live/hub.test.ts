@@ -170,6 +170,33 @@ describe('LiveHub', () => {
     expect(sender.packets.map((p) => p.at)).toEqual(emitTimes);
   });
 
+  it('sends what arrives in one turn of the event loop as one packet, not its first batch alone', async () => {
+    // A transport delivers one socket read as several emits in a row, here into a free packet slot.
+    let emitBurst: (() => void) | undefined;
+    const source: ChannelSource<number[]> = {
+      schemaPacket: () => undefined,
+      encode: (batches) => ({ bytes: Buffer.from(JSON.stringify({ data: { values: [batches.flat()] } })), points: batches.length }),
+      run: (emit, signal) =>
+        new Promise((resolve) => {
+          emitBurst = () => [0, 1, 2].forEach((n) => emit([n]));
+          signal.addEventListener('abort', () => resolve());
+        }),
+    };
+    const hub = new LiveHub<number[]>({ maxPacketsPerSecond: 20 });
+    const sender = new RecordingSender();
+    const stop = new AbortController();
+    const run = hub.run('p', () => source, sender, stop.signal);
+    await jest.advanceTimersByTimeAsync(60);
+    const burstAt = Date.now();
+    emitBurst!();
+    await jest.advanceTimersByTimeAsync(0);
+    // all three at once, in the slot the burst came in (not [0] now and [1, 2] a packet interval later)
+    expect(dataValues(sender)).toEqual([[0, 1, 2]]);
+    expect(sender.packets.at(-1)!.at).toBe(burstAt);
+    stop.abort();
+    await run;
+  });
+
   it('keeps a slow reader bounded with a newest-wins buffer and counts what it drops', async () => {
     const source = new TickSource(50);
     const dropped: EncodedPacket[] = [];

@@ -16,6 +16,8 @@ export class PushChannel<B> extends FanOutChannel {
   private pending: B[] = [];
   private readonly slots: PacketSlots;
   private cancelWake: (() => void) | undefined;
+  /** A flush is queued for when the current callbacks are done (see emit). */
+  private flushQueued = false;
   private readonly upstream = new AbortController();
 
   constructor(
@@ -46,6 +48,18 @@ export class PushChannel<B> extends FanOutChannel {
       return;
     }
     this.pending.push(batch);
+    if (this.cancelWake === undefined && !this.flushQueued) {
+      // Not at once but once the current callbacks are done: a transport hands over what one socket
+      // read brought as many emits in a row (MQTT.js: one per process.nextTick), and flushing on the
+      // first would send it alone and hold the rest back a whole packet interval. A promise job runs
+      // after the whole nextTick chain and is never faked by test clocks.
+      this.flushQueued = true;
+      void Promise.resolve().then(this.onFlushQueued);
+    }
+  };
+
+  private readonly onFlushQueued = (): void => {
+    this.flushQueued = false;
     if (this.cancelWake === undefined) {
       this.flushOrWait();
     }
