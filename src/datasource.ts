@@ -24,8 +24,9 @@ export class DataSource extends DataSourceWithBackend<TributaryQuery, TributaryJ
     this.streamOptionsProvider = tributaryStreamOptions;
     this.sourceKind = sourceKindOf(instanceSettings.jsonData);
     this.jsonData = instanceSettings.jsonData ?? {};
-    if (this.sourceKind !== 'signals') {
-      // Dashboard variables listing the concrete topics seen under a filter.
+    if (this.sourceKind === 'mqtt') {
+      // Dashboard variables listing the concrete topics seen under a filter (only MQTT has topics;
+      // the backend has no topics resource for a web source, whose stream is one series).
       this.variables = new TopicVariableSupport(this);
     }
   }
