@@ -99,17 +99,21 @@ export function sourceMetricsFor(metrics: SourceMetrics, uid: string, source: st
   const owners = stateOwners.get(metrics) ?? new Map<string, object>();
   stateOwners.set(metrics, owners);
   owners.set(`${source}\u0000${uid}`, owner);
+  // Children bound once: received/buffered run per message, and prom-client hashes a label object on every call.
+  const received = metrics.received.labels(labels);
+  const bufferedMessages = metrics.bufferedMessages.labels(labels);
+  const bufferedBytes = metrics.bufferedBytes.labels(labels);
   const bufferObserver: BufferObserver = {
     buffered: (deltaMessages, deltaBytes) => {
-      metrics.bufferedMessages.inc(labels, deltaMessages);
-      metrics.bufferedBytes.inc(labels, deltaBytes);
+      bufferedMessages.inc(deltaMessages);
+      bufferedBytes.inc(deltaBytes);
     },
     dropped: (reason, count) => metrics.dropped.inc({ ...labels, reason }, count),
     rejected: (reason) => metrics.rejected.inc({ ...labels, reason }),
   };
   return {
     bufferObserver,
-    received: () => metrics.received.inc(labels),
+    received: () => received.inc(),
     rejected: (reason: string) => metrics.rejected.inc({ ...labels, reason }),
     reconnected: () => metrics.reconnects.inc(labels),
     subscriptions: (delta: number) => metrics.subscriptions.inc(labels, delta),

@@ -67,22 +67,29 @@ export class SdkMetrics {
 
   /** Starts timing a request; call the returned function once with its outcome. */
   startRequest(endpoint: Endpoint): (outcome: RequestStatus) => void {
-    const stop = this.duration.startTimer({ endpoint });
+    const started = performance.now();
     let done = false;
     if (endpoint === 'runStream') this.activeStreams.inc();
     return (outcome) => {
       if (done) return;
       done = true;
-      stop();
-      this.requests.inc({ endpoint, status: outcome });
+      memo(this.durations, endpoint, () => this.duration.labels({ endpoint })).observe((performance.now() - started) / 1000);
+      memo(this.requestCounts, `${endpoint} ${outcome}`, () => this.requests.labels({ endpoint, status: outcome })).inc();
       if (endpoint === 'runStream') this.activeStreams.dec();
     };
   }
 
   /** Counts one answered query (every refId of every QueryData, whatever stage answered it). */
   queryAnswered(status: number): void {
-    this.queries.inc({ status: queryOutcome(status) });
+    const outcome = queryOutcome(status);
+    memo(this.queryCounts, outcome, () => this.queries.labels({ status: outcome })).inc();
   }
+
+  // Labelled children made once per label set: every call records these, and an unbound prom-client
+  // call hashes its label object each time (a measurable part of the per-call cost).
+  private readonly durations = new Map<string, Histogram.Internal<string>>();
+  private readonly requestCounts = new Map<string, Counter.Internal>();
+  private readonly queryCounts = new Map<string, Counter.Internal>();
 
   instanceCreated(): void {
     this.instancesCreated.inc();
@@ -96,4 +103,13 @@ export class SdkMetrics {
   async text(): Promise<string> {
     return this.registry.metrics();
   }
+}
+
+function memo<V>(map: Map<string, V>, key: string, make: () => V): V {
+  let value = map.get(key);
+  if (value === undefined) {
+    value = make();
+    map.set(key, value);
+  }
+  return value;
 }
